@@ -1,0 +1,121 @@
+"""Cut an article into sentence-aware, overlapping passages that keep their original offsets.
+
+Pure functions: ``chunk_document`` takes the original text, the ranges of its content lines
+(``index.cleaning.content_lines``) and a token counter, and returns ``Passage`` objects with
+``original[p.start:p.end] == p.text``. A passage never crosses removed page furniture: content
+lines separated only by blank lines form one *segment*; passages are packed from whole sentences
+of one segment up to ``max_tokens``, and the next passage repeats the trailing sentences of the
+previous one (up to ``overlap_tokens``), so an answer near a boundary is whole in one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.types import Passage
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    max_tokens: int = 160
+    overlap_tokens: int = 40
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 8:
+            raise ValueError(f"max_tokens must be at least 8, got {self.max_tokens}")
+        if not 0 <= self.overlap_tokens < self.max_tokens:
+            raise ValueError(f"overlap_tokens must be in [0, max_tokens), got {self.overlap_tokens}")
+
+
+def segments(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge content lines separated only by whitespace into contiguous segments."""
+    out: list[tuple[int, int]] = []
+    for start, end in lines:
+        if out and not text[out[-1][1]:start].strip():
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence ranges inside ``text[start:end]``: whitespace-trimmed, in order, never across a newline."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        line_start, line_text = start + line.start(), line.group()
+        local = 0
+        for sentence in _segmenter().segment(line_text):
+            piece = sentence.strip()
+            found = line_text.find(piece, local) if piece else -1
+            if found < 0:
+                if not piece:
+                    continue
+                # the segmenter altered the text: the rest of the line becomes one sentence
+                rest = line_text[local:]
+                found, piece = local + len(rest) - len(rest.lstrip()), rest.strip()
+            spans.append((line_start + found, line_start + found + len(piece)))
+            local = found + len(piece)
+            if local >= len(line_text.rstrip()):
+                break
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _split_long(text: str, span: tuple[int, int], max_tokens: int, count: TokenCounter) -> list[tuple[int, int]]:
+    """Split one over-long sentence at word boundaries into pieces of at most ``max_tokens``."""
+    words = [(span[0] + m.start(), span[0] + m.end()) for m in re.finditer(r"\S+", text[span[0]:span[1]])]
+    pieces: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i + 1
+        while j < len(words) and count(text[words[i][0]:words[j][1]]) <= max_tokens:
+            j += 1
+        pieces.append((words[i][0], words[j - 1][1]))
+        i = j
+    return pieces
+
+
+def passage_id(file: str, start: int, end: int) -> str:
+    return f"{file}:{start}-{end}"
+
+
+def chunk_document(file: str, text: str, lines: Sequence[tuple[int, int]], count: TokenCounter,
+                   params: ChunkingParams = ChunkingParams()) -> list[Passage]:
+    passages: list[Passage] = []
+    for seg_start, seg_end in segments(text, lines):
+        sentences: list[tuple[int, int]] = []
+        for span in sentence_spans(text, seg_start, seg_end):
+            n = count(text[span[0]:span[1]])
+            if n > params.max_tokens:
+                sentences.extend(_split_long(text, span, params.max_tokens, count))
+            else:
+                sentences.append(span)
+        sizes = [count(text[a:b]) for a, b in sentences]
+        i = 0
+        while i < len(sentences):
+            j, total = i, 0
+            while j < len(sentences) and (j == i or total + sizes[j] <= params.max_tokens):
+                total += sizes[j]
+                j += 1
+            start, end = sentences[i][0], sentences[j - 1][1]
+            passages.append(Passage(passage_id(file, start, end), file, start, end, text[start:end]))
+            if j >= len(sentences):
+                break
+            # the next passage starts with the trailing sentences that fit in the overlap budget
+            k, overlap = j, 0
+            while k - 1 > i and overlap + sizes[k - 1] <= params.overlap_tokens:
+                overlap += sizes[k - 1]
+                k -= 1
+            i = k
+    return passages

@@ -1,0 +1,267 @@
+"""The on-disk index: FAISS vectors + passage table + manifest, versioned and switched atomically.
+
+Layout of an index folder::
+
+    CURRENT                 name of the live version (replaced atomically by rename)
+    versions/<version>/     manifest.json, vectors.faiss, passages.jsonl
+    .tmp-*                  versions being written (removed at start-up if a writer died)
+    .lock                   held by the one writer allowed at a time
+
+A version is written in a temporary folder, every file fsynced, the folder renamed into
+``versions/``, and only then ``CURRENT`` is replaced; a process killed at any point leaves the
+old or the new version live, never a mix. Loading checks the manifest (format, embedding model,
+chunking) and the checksums of the data files, and refuses with a clear error otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from qa.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
+from qa.types import Passage
+
+FORMAT_VERSION = 1
+CLEANING_VERSION = 1  # bump when index.cleaning / index.chunking change what passages look like
+KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What an index must have been built with to be usable by this process."""
+
+    embedding_model_id: str
+    dim: int
+    max_tokens: int
+    overlap_tokens: int
+    cleaning_version: int = CLEANING_VERSION
+    format_version: int = FORMAT_VERSION
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    sha256: str
+    size: int
+    passages: int
+
+
+@dataclass
+class IndexSnapshot:
+    """One loaded version of the index: immutable once built."""
+
+    spec: IndexSpec
+    passages: list[Passage]
+    vectors: np.ndarray  # (n, dim) float32, L2-normalized, row i belongs to passages[i]
+    documents: dict[str, DocumentEntry]
+    version: str = ""
+    built_at: str = ""
+    embedding_model_path: str = ""
+    faiss_index: faiss.Index | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.vectors.shape != (len(self.passages), self.spec.dim):
+            raise IndexCorrupt(f"{len(self.passages)} passages but vectors of shape {self.vectors.shape}")
+        if self.faiss_index is None:
+            index = faiss.IndexFlatIP(self.spec.dim)
+            if len(self.passages):
+                index.add(self.vectors)
+            self.faiss_index = index
+
+    def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, len(self.passages))
+        if k == 0:
+            return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
+        return self.faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+
+    def passages_of(self, name: str) -> list[int]:
+        return [i for i, p in enumerate(self.passages) if p.file == name]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> str:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return hashlib.sha256(data).hexdigest()
+
+
+def _passages_jsonl(passages: list[Passage]) -> bytes:
+    return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
+
+
+class FaissStore:
+    """Reads and writes versions of the index in one folder."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def current_file(self) -> Path:
+        return self.index_dir / "CURRENT"
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.index_dir / "versions"
+
+    def exists(self) -> bool:
+        return self.current_file.is_file()
+
+    def current_version(self) -> str | None:
+        try:
+            return self.current_file.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    # ------------------------------------------------------------------ writer side
+    @contextlib.contextmanager
+    def writer_lock(self, timeout_s: float = 60.0) -> Iterator[None]:
+        """One writer at a time (across processes); waits up to ``timeout_s``, then ``WriteConflict``."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.index_dir / ".lock", "a+") as handle:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WriteConflict("another process is updating the index; try again shortly") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def clean_leftovers(self) -> list[str]:
+        """Remove temp folders of writers that died, and versions that are neither live nor recent."""
+        removed: list[str] = []
+        if not self.index_dir.is_dir():
+            return removed
+        for tmp in self.index_dir.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+            removed.append(tmp.name)
+        live = self.current_version()
+        if self.versions_dir.is_dir() and live:
+            others = sorted((p for p in self.versions_dir.iterdir() if p.name != live), key=lambda p: p.name)
+            for stale in others[:-KEEP_OLD_VERSIONS] if KEEP_OLD_VERSIONS else others:
+                shutil.rmtree(stale, ignore_errors=True)
+                removed.append(stale.name)
+        return removed
+
+    def write(self, snapshot: IndexSnapshot) -> str:
+        """Write ``snapshot`` as a new version and make it live atomically. Call under ``writer_lock``."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.versions_dir.mkdir(exist_ok=True)
+        version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+        tmp = self.index_dir / f".tmp-{version}"
+        tmp.mkdir()
+        checksums = {
+            "vectors.faiss": _write_file(tmp / "vectors.faiss", faiss.serialize_index(snapshot.faiss_index).tobytes()),
+            "passages.jsonl": _write_file(tmp / "passages.jsonl", _passages_jsonl(snapshot.passages)),
+        }
+        built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        manifest = {
+            "format_version": snapshot.spec.format_version,
+            "version": version,
+            "built_at": built_at,
+            "embedding_model": {"id": snapshot.spec.embedding_model_id, "path": snapshot.embedding_model_path,
+                                "dim": snapshot.spec.dim},
+            "chunking": {"max_tokens": snapshot.spec.max_tokens, "overlap_tokens": snapshot.spec.overlap_tokens,
+                         "cleaning_version": snapshot.spec.cleaning_version},
+            "n_passages": len(snapshot.passages),
+            "documents": {name: asdict(entry) for name, entry in sorted(snapshot.documents.items())},
+            "files": checksums,
+        }
+        _write_file(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+        _fsync_dir(tmp)
+        os.replace(tmp, self.versions_dir / version)
+        _fsync_dir(self.versions_dir)
+        pointer = self.index_dir / f".tmp-CURRENT-{version}"
+        _write_file(pointer, version.encode("utf-8"))
+        os.replace(pointer, self.current_file)
+        _fsync_dir(self.index_dir)
+        snapshot.version, snapshot.built_at = version, built_at
+        self.clean_leftovers()
+        return version
+
+    # ------------------------------------------------------------------ reader side
+    def read_manifest(self, version: str | None = None) -> dict:
+        version = version or self.current_version()
+        if version is None:
+            raise IndexNotReady(f"no index in {self.index_dir}: run `citeqa index` first")
+        path = self.versions_dir / version / "manifest.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexCorrupt(f"index {self.index_dir} is incomplete: {path.name} of version {version} is missing; "
+                               "rebuild it with `citeqa index`") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(f"index manifest {path} is corrupt ({exc}); rebuild with `citeqa index`") from None
+
+    def load(self, expected: IndexSpec | None = None) -> IndexSnapshot:
+        """Load the live version; refuse an index built differently, incomplete or corrupt."""
+        manifest = self.read_manifest()
+        version = manifest.get("version") or self.current_version()
+        folder = self.versions_dir / str(version)
+        try:
+            spec = IndexSpec(
+                embedding_model_id=manifest["embedding_model"]["id"], dim=int(manifest["embedding_model"]["dim"]),
+                max_tokens=int(manifest["chunking"]["max_tokens"]),
+                overlap_tokens=int(manifest["chunking"]["overlap_tokens"]),
+                cleaning_version=int(manifest["chunking"]["cleaning_version"]),
+                format_version=int(manifest["format_version"]),
+            )
+            checksums: dict[str, str] = manifest["files"]
+            documents = {name: DocumentEntry(**entry) for name, entry in manifest["documents"].items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorrupt(f"index manifest in {folder} lacks or garbles {exc}; rebuild with `citeqa index`") from None
+        if expected is not None:
+            mismatches = [f"{k}: index has {getattr(spec, k)!r}, this process uses {getattr(expected, k)!r}"
+                          for k in asdict(expected) if getattr(spec, k) != getattr(expected, k)]
+            if mismatches:
+                raise IndexMismatch(f"index in {self.index_dir} was built differently ({'; '.join(mismatches)}); "
+                                    "rebuild it with `citeqa index`")
+        blobs: dict[str, bytes] = {}
+        for name, digest in checksums.items():
+            try:
+                data = (folder / name).read_bytes()
+            except FileNotFoundError:
+                raise IndexCorrupt(f"index {folder} is incomplete: {name} is missing; rebuild with `citeqa index`") from None
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise IndexCorrupt(f"index file {folder / name} is corrupt or truncated (checksum mismatch); "
+                                   "rebuild with `citeqa index`")
+            blobs[name] = data
+        try:
+            passages = [Passage(**json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+            index = faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8))
+        except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+            raise IndexCorrupt(f"index {folder} cannot be read ({exc}); rebuild with `citeqa index`") from None
+        if index.ntotal != len(passages) or index.d != spec.dim:
+            raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "
+                               f"passages of dim {spec.dim}; rebuild with `citeqa index`")
+        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, spec.dim), np.float32)
+        return IndexSnapshot(spec=spec, passages=passages, vectors=vectors, documents=documents, version=str(version),
+                             built_at=manifest.get("built_at", ""),
+                             embedding_model_path=manifest["embedding_model"].get("path", ""), faiss_index=index)

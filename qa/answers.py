@@ -1,0 +1,125 @@
+"""From reader spans to answers with citations: one answer per fact, each citation exact.
+
+* Spans are moved from passage offsets to ORIGINAL file offsets (a passage is a slice of its file,
+  so ``original[c.start:c.end] == passage.text[span]`` holds by construction).
+* Overlapping spans at the same place in a file (overlapping passages, alternative boundaries)
+  are one candidate: the best-scoring one is kept.
+* Candidates that state the same thing (same SQuAD-normalized text once leading hedges such as
+  "about"/"roughly" are set aside) form one answer. Its text is the quote found verbatim in the
+  most candidates, and each of those candidates cites exactly that quote, so every citation of an
+  answer satisfies ``original[start:end] == answer.text``. A candidate that does not contain the
+  quote verbatim (another spelling) becomes an answer of its own rather than a loose citation.
+* Answers scoring below the threshold are withheld; if none is left the result is "no answer".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.text import normalize_answer
+from qa.types import Answer, Citation, NoAnswer, PassageReading
+
+_HEDGE = re.compile(
+    r"^(?:about|around|roughly|approximately|approx\.|nearly|almost|some|over|under|just|only|"
+    r"more than|less than|fewer than|up to|at least|at most|as many as|as much as|an estimated|estimated)\s+",
+    re.IGNORECASE,
+)
+_SPELLING = ((re.compile(r"(\w)tres\b"), r"\1ters"), (re.compile(r"(\w)tre\b"), r"\1ter"),
+             (re.compile(r"(\w)ise(d|s)?\b"), r"\1ize\2"), (re.compile(r"(\w)our\b"), r"\1or"))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    file: str
+    start: int  # ORIGINAL file offsets
+    end: int
+    text: str
+    score: float
+    passage_id: str
+    context: str
+    context_start: int
+
+
+def strip_hedge(text: str) -> str:
+    return _HEDGE.sub("", text, count=1)
+
+
+def answer_key(text: str) -> str:
+    """What two answers must share to be the same fact."""
+    key = normalize_answer(strip_hedge(text))
+    for pattern, repl in _SPELLING:
+        key = pattern.sub(repl, key)
+    return key
+
+
+def candidates_from(readings: list[PassageReading]) -> list[Candidate]:
+    """All spans as file-level candidates, best first, one per place in a file."""
+    raw = [
+        Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text, s.score,
+                  r.passage.id, r.passage.text, r.passage.start)
+        for r in readings for s in r.spans
+    ]
+    raw.sort(key=lambda c: -c.score)
+    kept: list[Candidate] = []
+    for c in raw:
+        if any(k.file == c.file and k.start < c.end and c.start < k.end for k in kept):
+            continue
+        kept.append(c)
+    return kept
+
+
+def _cite(c: Candidate, quote: str) -> Citation | None:
+    """A citation of ``quote`` inside candidate ``c`` (exact), or ``None`` if it is not there."""
+    at = c.text.find(quote)
+    if at < 0:
+        return None
+    start = c.start + at
+    return Citation(file=c.file, start=start, end=start + len(quote), passage_id=c.passage_id,
+                    context=c.context, context_start=c.context_start, text=quote)
+
+
+def _best_quote(members: list[Candidate]) -> str:
+    """The verbatim text shared by most members (ties: higher score, then the member's own text)."""
+    options: list[str] = []
+    for m in members:
+        for text in (m.text, strip_hedge(m.text)):
+            if text and text not in options:
+                options.append(text)
+
+    def rank(text: str) -> tuple[int, float, int]:
+        holders = [m for m in members if text in m.text]
+        return len(holders), max(m.score for m in holders), len(text)
+
+    return max(options, key=rank)
+
+
+def group_answers(candidates: list[Candidate]) -> list[Answer]:
+    """Candidates (best first) grouped into answers, best first."""
+    groups: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        key = answer_key(c.text)
+        if key:
+            groups.setdefault(key, []).append(c)
+    answers: list[Answer] = []
+    for members in groups.values():
+        remaining = list(members)
+        while remaining:
+            quote = _best_quote(remaining)
+            cited = [(m, _cite(m, quote)) for m in remaining]
+            citations = tuple(sorted((cit for _, cit in cited if cit is not None), key=lambda x: (x.file, x.start)))
+            holders = [m for m, cit in cited if cit is not None]
+            answers.append(Answer(text=quote, score=max(m.score for m in holders), citations=citations))
+            remaining = [m for m, cit in cited if cit is None]
+    answers.sort(key=lambda a: (-a.score, -len(a.citations)))
+    return answers
+
+
+def assemble(readings: list[PassageReading], threshold: float, max_answers: int) -> tuple[list[Answer], NoAnswer | None]:
+    """Answers at or above ``threshold`` (at most ``max_answers``), or the "no answer" verdict."""
+    answers = group_answers(candidates_from(readings))
+    confident = [a for a in answers if a.score >= threshold][:max_answers]
+    if confident:
+        return confident, None
+    best = answers[0].score if answers else 0.0
+    return [], NoAnswer(score=best, threshold=threshold)

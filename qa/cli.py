@@ -1,0 +1,169 @@
+"""The ``citeqa`` command line: index, ask, serve, check, eval, train-reader.
+
+Every option defaults to the settings (``CITEQA_*`` environment variables, see ``qa.settings``);
+a flag given on the command line overrides them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from qa.errors import CiteqaError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="citeqa: extractive question answering over a folder of news articles, with citations.")
+
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="folder of *.txt articles [env CITEQA_CORPUS_DIR, default seeds/]")]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="index folder [env CITEQA_INDEX_DIR, default .citeqa/index]")]
+
+
+def _settings(**overrides):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from qa.settings import Settings
+
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+def _fail(exc: Exception) -> None:
+    message = exc.message if isinstance(exc, CiteqaError) else str(exc)
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def result_to_dict(result) -> dict:
+    return {
+        "question": result.question,
+        "answers": [
+            {"text": a.text, "score": round(a.score, 4),
+             "citations": [{k: v for k, v in asdict(c).items() if k != "text"} for c in a.citations]}
+            for a in result.answers
+        ],
+        "no_answer": asdict(result.no_answer) if result.no_answer else None,
+        "timings_ms": result.timings_ms,
+    }
+
+
+@app.command()
+def index(corpus: CorpusOpt = None, index: IndexOpt = None,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Build or update the index over the corpus folder (only changed files are re-embedded)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    from qa.service import QAService
+
+    settings = _settings(corpus_dir=corpus, index_dir=index)
+    try:
+        typer.echo(f"indexing {settings.corpus_dir} into {settings.index_dir} ...", err=True)
+        report = QAService(settings).build_index(show_progress=True)
+    except (CiteqaError, FileNotFoundError) as exc:
+        _fail(exc)
+    typer.echo(f"files: {report.files}  passages: {report.passages}  embedded: {len(report.embedded_files)}  "
+               f"reused: {report.reused_files}  removed: {len(report.removed_files)}  "
+               f"skipped: {len(report.skipped)}  seconds: {report.seconds:.1f}")
+    for skipped in report.skipped:
+        typer.secho(f"  skipped {skipped.name}: {skipped.reason}", fg=typer.colors.YELLOW)
+    typer.echo(f"index version {report.version} in {settings.index_dir}")
+
+
+@app.command()
+def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")],
+        top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="passages to read [env CITEQA_TOP_K]")] = None,
+        max_answers: Annotated[Optional[int], typer.Option("--max-answers", min=1)] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+        corpus: CorpusOpt = None, index: IndexOpt = None,
+        reader: Annotated[Optional[str], typer.Option("--reader", help="extractive QA checkpoint [env CITEQA_READER_MODEL]")] = None) -> None:
+    """Answer a question from the index, with citations (builds the index first if there is none)."""
+    logging.basicConfig(level=logging.WARNING)
+    from qa.service import QAService
+
+    settings = _settings(corpus_dir=corpus, index_dir=index, top_k=top_k, reader_model=reader)
+    service = QAService(settings)
+    try:
+        service.warm_up(load_index=False)
+        if not service.store.exists():
+            typer.echo("no index yet: building it first ...", err=True)
+            service.build_index(show_progress=True)
+        service.reload()
+        result = service.ask(question, top_k=top_k, max_answers=max_answers)
+    except (CiteqaError, FileNotFoundError) as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result_to_dict(result), ensure_ascii=False, indent=2))
+        return
+    if not result.answers:
+        na = result.no_answer
+        typer.echo(f"No answer in the articles (best candidate scored {na.score:.2f}, threshold {na.threshold:.2f}).")
+        return
+    for rank, answer in enumerate(result.answers, start=1):
+        typer.secho(f"{rank}. {answer.text}  (score {answer.score:.2f})", bold=True)
+        for c in answer.citations:
+            left = c.context[max(0, c.start_in_context - 80):c.start_in_context]
+            right = c.context[c.start_in_context + len(c.text):c.start_in_context + len(c.text) + 80]
+            snippet = " ".join(f"…{left}[{c.text}]{right}…".split())
+            typer.echo(f"   {c.file} [{c.start}:{c.end}]  {snippet}")
+    typer.echo(f"({result.timings_ms['total']:.0f} ms)", err=True)
+
+
+@app.command()
+def serve(host: Annotated[Optional[str], typer.Option(help="interface to bind [env CITEQA_HOST]")] = None,
+          port: Annotated[Optional[int], typer.Option(help="port [env CITEQA_PORT]")] = None,
+          corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+    """Serve the JSON API and the chat page (http://HOST:PORT/), building the index if needed."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(host=host, port=port, corpus_dir=corpus, index_dir=index)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def check(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+    """Verify that the index matches the corpus folder; exit 1 on any mismatch."""
+    from index.consistency import check_consistency
+
+    settings = _settings(corpus_dir=corpus, index_dir=index)
+    try:
+        problems = check_consistency(settings)
+    except (CiteqaError, FileNotFoundError) as exc:
+        _fail(exc)
+    if problems:
+        for p in problems:
+            typer.secho(f"MISMATCH {p}", fg=typer.colors.RED)
+        raise typer.Exit(code=1)
+    typer.echo("ok: index and corpus agree")
+
+
+@app.command(add_help_option=False, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def eval(ctx: typer.Context) -> None:  # noqa: A001 - the command is called "eval"
+    """Score the system against a gold set (see `citeqa eval --help`)."""
+    from eval.run import main as eval_main
+
+    sys.exit(eval_main(ctx.args))
+
+
+@app.command("train-reader", add_help_option=False, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def train_reader(ctx: typer.Context) -> None:
+    """Train the extractive reader on SQuAD 1.1 (see `citeqa train-reader --help`)."""
+    from qa.training import main as train_main
+
+    train_main(ctx.args)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

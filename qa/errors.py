@@ -1,0 +1,78 @@
+"""Errors raised by citeqa, mapped to HTTP responses in one place (``api.errors``).
+
+    CiteqaError                     500 unless a subclass says otherwise
+    ├── InvalidRequest              400  bad question, bad name, bad parameter
+    │   └── InvalidDocument         400  not UTF-8, empty, binary, bad name
+    ├── DocumentTooLarge            413
+    ├── DocumentNotFound            404
+    ├── Unauthorized                401  missing or wrong API key
+    ├── WritesDisabled              403  no API key configured
+    ├── WriteConflict               409  another writer holds the index lock
+    ├── IndexNotReady               503  no index, or models still loading
+    └── IndexUnusable               503  the index on disk cannot be used
+        ├── IndexMismatch           built by another model / format / chunking
+        └── IndexCorrupt            missing or truncated files
+"""
+
+from __future__ import annotations
+
+
+class CiteqaError(Exception):
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(CiteqaError):
+    code = "invalid_request"
+    status = 400
+
+
+class InvalidDocument(InvalidRequest):
+    code = "invalid_document"
+
+
+class DocumentTooLarge(CiteqaError):
+    code = "document_too_large"
+    status = 413
+
+
+class DocumentNotFound(CiteqaError):
+    code = "not_found"
+    status = 404
+
+
+class Unauthorized(CiteqaError):
+    code = "unauthorized"
+    status = 401
+
+
+class WritesDisabled(CiteqaError):
+    code = "writes_disabled"
+    status = 403
+
+
+class WriteConflict(CiteqaError):
+    code = "write_conflict"
+    status = 409
+
+
+class IndexNotReady(CiteqaError):
+    code = "not_ready"
+    status = 503
+
+
+class IndexUnusable(CiteqaError):
+    code = "index_unusable"
+    status = 503
+
+
+class IndexMismatch(IndexUnusable):
+    code = "index_mismatch"
+
+
+class IndexCorrupt(IndexUnusable):
+    code = "index_corrupt"

