@@ -8,21 +8,60 @@ versions inside one answer.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
-from index.builder import BuildReport, build_index, index_spec
+from index.builder import BuildReport, apply_changes, build_index, index_spec, load_reusable
+from index.ingest import decode_article
 from index.chunking import ChunkingParams
 from index.embedding import SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
 from qa.answers import assemble
-from qa.errors import IndexNotReady, InvalidRequest
+from qa.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument, InvalidRequest
 from qa.reader import TransformersReader
 from qa.retrieve import HybridRetriever
 from qa.settings import Settings
 from qa.types import AskResult
 
 log = logging.getLogger(__name__)
+
+_DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,199}\.txt$")
+
+
+def validate_document_name(name: str) -> str:
+    """A plain file name ending in ``.txt``: no folders, no hidden files, no control characters."""
+    if not isinstance(name, str) or not _DOCUMENT_NAME.fullmatch(name) or ".." in name or name != name.strip():
+        raise InvalidDocument(
+            f"invalid document name {name[:80]!r}: use a plain file name ending in .txt "
+            "(letters, digits, '.', '_', '-', spaces; no folders)" if isinstance(name, str) else "invalid document name")
+    return name
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    name: str
+    passages: int  # passages the document became (0 for a removal)
+    version: str  # index version that now serves it
+    created: bool = False
+    removed: bool = False
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{threading.get_ident()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class QAService:
@@ -116,3 +155,55 @@ class QAService:
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),
                                      "total": round((t2 - t0) * 1000, 1)}, index_version=retriever.snapshot.version)
 
+    # ------------------------------------------------------------------ documents
+    def _corpus_file(self, name: str) -> Path:
+        return Path(self.settings.corpus_dir) / validate_document_name(name)
+
+    def upsert_document(self, name: str, data: bytes) -> DocumentChange:
+        """Add or replace one article: written into the corpus folder and indexed incrementally.
+
+        Only its passages are embedded. When this returns, new questions are answered from an
+        index that contains it.
+        """
+        path = self._corpus_file(name)
+        if len(data) > self.settings.max_document_bytes:
+            raise DocumentTooLarge(f"document is {len(data)} bytes; the limit is {self.settings.max_document_bytes}")
+        document = decode_article(name, data)
+        spec = index_spec(self.embedder, self.chunking)
+        with self.store.writer_lock(timeout_s=30.0):
+            base = load_reusable(self.store, spec)
+            if base is None:
+                raise IndexNotReady("no usable index to update: run `citeqa index` first")
+            created = name not in base.documents
+            snapshot, n_passages = apply_changes(base, [document], [], self.embedder, self.chunking)
+            Path(self.settings.corpus_dir).mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+            version = self.store.write(snapshot)
+        self.use_snapshot(snapshot)
+        return DocumentChange(name=name, passages=n_passages, version=version, created=created)
+
+    def remove_document(self, name: str) -> DocumentChange:
+        """Delete one article from the corpus folder and the index."""
+        path = self._corpus_file(name)
+        spec = index_spec(self.embedder, self.chunking)
+        with self.store.writer_lock(timeout_s=30.0):
+            base = load_reusable(self.store, spec)
+            if base is None:
+                raise IndexNotReady("no usable index to update: run `citeqa index` first")
+            if name not in base.documents and not path.exists():
+                raise DocumentNotFound(f"no document named {name!r}")
+            snapshot, _ = apply_changes(base, [], [name], self.embedder, self.chunking)
+            path.unlink(missing_ok=True)
+            version = self.store.write(snapshot)
+        self.use_snapshot(snapshot)
+        return DocumentChange(name=name, passages=0, version=version, removed=True)
+
+    def read_document(self, name: str) -> str:
+        """The original text of an indexed article (never a file outside the corpus folder)."""
+        if not isinstance(name, str) or name not in self.snapshot.documents:
+            raise DocumentNotFound(f"no document named {str(name)[:80]!r}")
+        corpus = Path(self.settings.corpus_dir).resolve()
+        path = (corpus / name).resolve()
+        if corpus not in path.parents or not path.is_file():
+            raise DocumentNotFound(f"no document named {name[:80]!r}")
+        return decode_article(name, path.read_bytes()).text

@@ -1,0 +1,67 @@
+"""Shared fixtures: the real models and the real seed files, built once per test session.
+
+``CITEQA_TEST_READER`` points the tests at another reader checkpoint (default: the shipped one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from qa.settings import DEFAULT_READER_DIR, Settings  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+GOLD_DEV = REPO / "eval" / "gold" / "dev.jsonl"
+
+
+def reader_model_path() -> str:
+    return os.environ.get("CITEQA_TEST_READER", str(DEFAULT_READER_DIR))
+
+
+def make_settings(corpus_dir: Path, index_dir: Path, **overrides) -> Settings:
+    return Settings(corpus_dir=corpus_dir, index_dir=index_dir, reader_model=reader_model_path(), **overrides)
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(tmp_path_factory) -> Path:
+    """A private copy of seeds/ (tests may add files to it)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for f in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(f, folder / f.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def settings(seed_corpus, tmp_path_factory) -> Settings:
+    return make_settings(seed_corpus, tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def service(settings):
+    """A warm ``QAService`` over the seed corpus (real embedder, real reader)."""
+    from qa.service import QAService
+
+    svc = QAService(settings)
+    svc.warm_up(load_index=False)
+    svc.build_index()
+    svc.reload()
+    return svc
+
+
+@pytest.fixture(scope="session")
+def embedder(service):
+    return service.embedder
+
+
+@pytest.fixture(scope="session")
+def originals() -> dict[str, str]:
+    """Original text of every seed file, decoded exactly as citeqa decodes it."""
+    return {f.name: f.read_bytes().decode("utf-8") for f in sorted(SEEDS.glob("*.txt"))}
