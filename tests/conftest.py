@@ -57,8 +57,14 @@ def service(settings):
 
 
 @pytest.fixture(scope="session")
-def embedder(service):
-    return service.embedder
+def embedder():
+    """The real packaged all-MiniLM-L6-v2, without the reader (for index-only tests)."""
+    from index.embedding import SentenceTransformerEmbedder
+    from qa.settings import default_embedding_model
+
+    emb = SentenceTransformerEmbedder(default_embedding_model())
+    emb.warm_up()
+    return emb
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,133 @@
+"""The on-disk index: atomic versions, manifest checks, incremental rebuilds (real embedder)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from index.builder import build_index
+from index.chunking import ChunkingParams
+from index.store import FaissStore, IndexSpec
+from qa.errors import IndexCorrupt, IndexMismatch, IndexNotReady
+from tests.conftest import SEEDS
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture()
+def built(corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    report = build_index(corpus, index_dir, embedder, ChunkingParams())
+    return index_dir, report
+
+
+def spec_of(embedder, params=ChunkingParams()):
+    return IndexSpec(embedding_model_id=embedder.model_id, dim=embedder.dim, max_tokens=params.max_tokens,
+                     overlap_tokens=params.overlap_tokens)
+
+
+def test_build_writes_manifest_and_loads(built, embedder, corpus):
+    index_dir, report = built
+    assert report.files == 5 and report.passages > 20 and report.changed
+    store = FaissStore(index_dir)
+    manifest = store.read_manifest()
+    assert manifest["embedding_model"]["dim"] == 384
+    assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 1}
+    assert set(manifest["documents"]) == {p.name for p in corpus.glob("*.txt")}
+    for name, entry in manifest["documents"].items():
+        import hashlib
+
+        assert entry["sha256"] == hashlib.sha256((corpus / name).read_bytes()).hexdigest()
+    assert manifest["format_version"] == 1 and manifest["built_at"]
+    snap = store.load(spec_of(embedder))
+    assert len(snap.passages) == report.passages == snap.faiss_index.ntotal
+    # vectors are normalized: a passage is its own nearest neighbour
+    _, ids = snap.search(snap.vectors[:3], 1)
+    assert list(ids[:, 0]) == [0, 1, 2]
+
+
+def test_missing_index_is_not_ready(tmp_path):
+    with pytest.raises(IndexNotReady, match="citeqa index"):
+        FaissStore(tmp_path / "nothing").load()
+
+
+def test_manifest_mismatch_is_refused(built, embedder):
+    index_dir, _ = built
+    with pytest.raises(IndexMismatch, match="max_tokens"):
+        FaissStore(index_dir).load(spec_of(embedder, ChunkingParams(max_tokens=100, overlap_tokens=20)))
+    other_model = IndexSpec(embedding_model_id="another-model", dim=384, max_tokens=160, overlap_tokens=40)
+    with pytest.raises(IndexMismatch, match="embedding_model_id"):
+        FaissStore(index_dir).load(other_model)
+
+
+def _live_folder(index_dir):
+    store = FaissStore(index_dir)
+    return store.versions_dir / store.current_version()
+
+
+def test_truncated_index_is_refused(built, embedder):
+    index_dir, _ = built
+    vectors = _live_folder(index_dir) / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[: vectors.stat().st_size // 2])
+    with pytest.raises(IndexCorrupt, match="corrupt or truncated"):
+        FaissStore(index_dir).load(spec_of(embedder))
+
+
+def test_missing_file_and_garbled_manifest_are_refused(built, embedder):
+    index_dir, _ = built
+    (_live_folder(index_dir) / "passages.jsonl").unlink()
+    with pytest.raises(IndexCorrupt, match="passages.jsonl is missing"):
+        FaissStore(index_dir).load(spec_of(embedder))
+    (_live_folder(index_dir) / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="manifest"):
+        FaissStore(index_dir).load(spec_of(embedder))
+
+
+def test_format_version_mismatch_is_refused(built, embedder):
+    index_dir, _ = built
+    manifest_path = _live_folder(index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 999
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="format_version"):
+        FaissStore(index_dir).load(spec_of(embedder))
+
+
+def test_rebuild_reembeds_only_changed_files(built, corpus, embedder, tmp_path):
+    index_dir, first = built
+    again = build_index(corpus, index_dir, embedder, ChunkingParams())
+    assert again.embedded_files == [] and not again.changed and again.version == first.version
+
+    changed = sorted(corpus.glob("*.txt"))[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA new closing sentence about Busan.\n", encoding="utf-8")
+    removed = sorted(corpus.glob("*.txt"))[2]
+    removed.unlink()
+    (corpus / "new.txt").write_text("Seoul opened a 2.4-kilometer bridge on Monday.\n", encoding="utf-8")
+    third = build_index(corpus, index_dir, embedder, ChunkingParams())
+    assert sorted(third.embedded_files) == sorted([changed.name, "new.txt"])
+    assert third.removed_files == [removed.name]
+    assert third.reused_files == 3 and third.files == 5
+    snap = FaissStore(index_dir).load(spec_of(embedder))
+    assert removed.name not in {p.file for p in snap.passages}
+    assert any(p.file == "new.txt" for p in snap.passages)
+    # reused vectors are the same as freshly computed ones
+    fresh = embedder.embed_passages([snap.passages[0].text])
+    assert float(fresh[0] @ snap.vectors[0]) > 0.999
+
+
+def test_leftover_temp_folders_are_cleaned(built, embedder, corpus):
+    index_dir, _ = built
+    junk = index_dir / ".tmp-20990101T000000000000Z-dead00"
+    junk.mkdir()
+    (junk / "vectors.faiss").write_bytes(b"half written")
+    (index_dir / ".tmp-CURRENT-x").write_text("garbage")
+    FaissStore(index_dir).clean_leftovers()
+    assert not junk.exists() and not (index_dir / ".tmp-CURRENT-x").exists()
+    FaissStore(index_dir).load(spec_of(embedder))
