@@ -40,25 +40,35 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return x - m - np.log(np.exp(x - m).sum())
 
 
+_PAIRS = {"(": ")", "[": "]", "\u201c": "\u201d", '"': '"', "\u2018": "\u2019", "'": "'"}
+
+
 def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Trim whitespace, trailing commas/semicolons, a sentence-final period and unbalanced quotes."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
-        end -= 1
-    if end - start > 1 and text[end - 1] == ".":
-        word = text[start:end - 1].rsplit(None, 1)[-1] if text[start:end - 1].split() else ""
-        if len(word) > 2 and "." not in word and word[-1].isalpha():
-            end -= 1  # "Busan." -> "Busan", but keep "p.m." and "U.S."
-    pairs = {"(": ")", "[": "]", "\u201c": "\u201d", '"': '"', "\u2018": "\u2019"}
-    for left, right in pairs.items():
-        span = text[start:end]
-        if span.startswith(left) and span.count(right) < (span.count(left) if left != right else 2):
+    """Trim whitespace, trailing commas, a sentence-final period, wrapping or unbalanced quotes/brackets."""
+    while True:
+        before = (start, end)
+        while start < end and text[start].isspace():
             start += 1
-        span = text[start:end]
-        if span.endswith(right) and span.count(left) < (span.count(right) if left != right else 2):
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
             end -= 1
-    return start, end
+        span = text[start:end]
+        if len(span) > 1 and span[-1] == ".":
+            word = span[:-1].split()[-1] if span[:-1].split() else ""
+            if len(word) > 2 and "." not in word and word[-1].isalnum():
+                end -= 1  # "Busan." -> "Busan", but keep "p.m." and "U.S."
+        for left, right in _PAIRS.items():
+            span = text[start:end]
+            if len(span) < 2:
+                break
+            inner = span[1:-1]
+            if span[0] == left and span[-1] == right and left not in inner and right not in inner:
+                start, end = start + 1, end - 1  # wrapped: "(fine)" -> "fine"
+            elif span[0] == left and right not in span[1:]:
+                start += 1  # unbalanced opener
+            elif span[-1] == right and left not in span[:-1] and left != right:
+                end -= 1  # unbalanced closer
+        if (start, end) == before:
+            return start, end
 
 
 class TransformersReader:

@@ -1,0 +1,99 @@
+"""Spans → answers: grouping facts, exact citations, thresholds (hand-made reader output)."""
+
+from __future__ import annotations
+
+from qa.answers import answer_key, assemble, candidates_from, group_answers
+from qa.reader import tidy_span
+from qa.types import Passage, PassageReading, Span
+
+
+def passage(file: str, original: str, start: int, end: int) -> Passage:
+    return Passage(f"{file}:{start}-{end}", file, start, end, original[start:end])
+
+
+def reading(p: Passage, *spans: tuple[str, float], null: float = 0.1) -> PassageReading:
+    out = []
+    for text, score in spans:
+        at = p.text.index(text)
+        out.append(Span(p, at, at + len(text), score))
+    return PassageReading(p, tuple(out), null)
+
+
+A = "Intro line.\nThe JCS said the missile flew roughly 700 kilometers (435 miles) before landing."
+B = "Seoul said it flew about 700 kilometers (435 miles) into the sea."
+C = "The missile travelled around 700 kilometres before landing in the sea."
+D = "Another launch, in 2024, flew 400 km after lifting off."
+
+
+def test_same_fact_in_several_files_is_one_answer_with_exact_citations():
+    pa, pb, pc, pd = (passage("a.txt", A, 12, len(A)), passage("b.txt", B, 0, len(B)),
+                      passage("c.txt", C, 0, len(C)), passage("d.txt", D, 0, len(D)))
+    readings = [reading(pa, ("roughly 700 kilometers", 0.8)), reading(pb, ("700 kilometers", 0.7)),
+                reading(pc, ("around 700 kilometres", 0.6)), reading(pd, ("400 km", 0.5))]
+    answers, no_answer = assemble(readings, threshold=0.3, max_answers=5)
+    assert no_answer is None
+    top = answers[0]
+    assert top.text == "700 kilometers"
+    assert sorted(c.file for c in top.citations) == ["a.txt", "b.txt"]
+    originals = {"a.txt": A, "b.txt": B, "c.txt": C, "d.txt": D}
+    for answer in answers:
+        for c in answer.citations:
+            assert originals[c.file][c.start:c.end] == answer.text == c.text
+            assert c.context == originals[c.file][c.context_start:c.context_start + len(c.context)]
+    texts = [a.text for a in answers]
+    # another spelling is not glued on as an inexact citation: it stays a separate, exact answer
+    assert any("kilometres" in t for t in texts)
+    # a different fact (another launch) is a different answer
+    assert "400 km" in texts
+
+
+def test_overlapping_spans_in_one_place_collapse_to_the_best():
+    p1 = passage("a.txt", A, 0, 60)
+    p2 = passage("a.txt", A, 12, len(A))
+    readings = [reading(p2, ("roughly 700 kilometers", 0.8), ("700 kilometers (435 miles)", 0.4))]
+    cands = candidates_from(readings)
+    assert len(cands) == 1 and cands[0].text == "roughly 700 kilometers"
+    assert all(A[c.start:c.end] == c.text for c in cands)
+    assert p1.text == A[0:60]
+
+
+def test_below_threshold_is_no_answer():
+    pb = passage("b.txt", B, 0, len(B))
+    answers, no_answer = assemble([reading(pb, ("700 kilometers", 0.2))], threshold=0.5, max_answers=3)
+    assert answers == []
+    assert no_answer is not None and no_answer.score == 0.2 and no_answer.threshold == 0.5
+    answers, no_answer = assemble([], threshold=0.5, max_answers=3)
+    assert answers == [] and no_answer.score == 0.0
+
+
+def test_max_answers_and_ranking():
+    pd = passage("d.txt", D, 0, len(D))
+    answers, _ = assemble([reading(pd, ("400 km", 0.9), ("2024", 0.6), ("lifting off", 0.4))], 0.1, 2)
+    assert [a.text for a in answers] == ["400 km", "2024"]
+    assert answers[0].score >= answers[1].score
+
+
+def test_answer_key_sets_hedges_and_spelling_aside():
+    assert answer_key("roughly 700 kilometers") == answer_key("700 kilometres") == "700 kilometers"
+    assert answer_key("The Iskander") == "iskander"
+    assert answer_key("400 km") != answer_key("700 km")
+
+
+def test_group_answers_keeps_every_citation_exact():
+    pa, pb = passage("a.txt", A, 12, len(A)), passage("b.txt", B, 0, len(B))
+    answers = group_answers(candidates_from([reading(pa, ("roughly 700 kilometers", 0.9)),
+                                             reading(pb, ("about 700 kilometers", 0.8))]))
+    assert len(answers) == 1 and answers[0].text == "700 kilometers" and len(answers[0].citations) == 2
+
+
+def test_tidy_span_trims_punctuation_but_keeps_abbreviations():
+    text = 'He said "Busan." at 12:35 p.m. in the U.S., (fine)'
+    assert text[slice(*tidy_span(text, 8, 16))] == "Busan"
+    at = text.index("12:35")
+    assert text[slice(*tidy_span(text, at, at + len("12:35 p.m.")))] == "12:35 p.m."
+    at = text.index("U.S.")
+    assert text[slice(*tidy_span(text, at, at + 5))] == "U.S."
+    at = text.index("(fine)")
+    assert text[slice(*tidy_span(text, at, at + 6))] == "fine"
+    assert text[slice(*tidy_span(text, at + 1, at + 6))] == "fine"
+    assert tidy_span("  ", 0, 2)[0] == tidy_span("  ", 0, 2)[1]

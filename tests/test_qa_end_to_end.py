@@ -1,0 +1,105 @@
+"""The whole path on the real seed files and the real models: index → retrieve → read → cite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.text import normalize_answer
+from tests.conftest import GOLD_DEV, REPO, make_settings
+
+pytestmark = pytest.mark.slow
+
+
+def assert_citations_verifiable(result, corpus_dir):
+    for answer in result.answers:
+        assert 0.0 <= answer.score <= 1.0
+        assert answer.citations, answer
+        for c in answer.citations:
+            original = (corpus_dir / c.file).read_bytes().decode("utf-8")
+            assert original[c.start:c.end] == answer.text
+            assert original[c.context_start:c.context_start + len(c.context)] == c.context
+            assert c.context[c.start - c.context_start:c.end - c.context_start] == answer.text
+
+
+def test_missile_distance_is_answered_and_cited_by_two_articles(service, settings):
+    result = service.ask("How far did the missile fly on November 7?")
+    assert result.answers, result.no_answer
+    assert_citations_verifiable(result, settings.corpus_dir)
+    distance = [a for a in result.answers if "700 kilomet" in normalize_answer(a.text)]
+    assert distance, [a.text for a in result.answers]
+    assert len({c.file for c in distance[0].citations}) >= 2
+
+
+def test_every_dev_question_gets_verifiable_citations(service, settings):
+    questions = [json.loads(line) for line in GOLD_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(questions) >= 20
+    for q in questions:
+        result = service.ask(q["question"])
+        assert (result.no_answer is None) == bool(result.answers)
+        assert_citations_verifiable(result, settings.corpus_dir)
+        assert [p.id for p in result.passages] and len(result.passages) == settings.top_k
+
+
+def test_unrelated_question_gets_no_answer(service):
+    result = service.ask("What is the boiling point of mercury in degrees Celsius?")
+    assert result.answers == ()
+    assert result.no_answer is not None and result.no_answer.score < result.no_answer.threshold
+
+
+def test_top_k_is_respected_and_validated(service):
+    from qa.errors import InvalidRequest
+
+    assert len(service.ask("Who is Kim Yo Jong?", top_k=2).passages) == 2
+    for bad in (0, 51):
+        with pytest.raises(InvalidRequest):
+            service.ask("Who is Kim Yo Jong?", top_k=bad)
+    for bad in ("", "   \n\t"):
+        with pytest.raises(InvalidRequest, match="empty"):
+            service.ask(bad)
+    with pytest.raises(InvalidRequest, match="1000"):
+        service.ask("why " * 300)
+
+
+def test_hybrid_retrieval_finds_names_and_numbers(service):
+    top = service.ask("What is the name of the uninhabited island targeted by the missile?").passages
+    assert any("Alsom" in p.text for p in top[:3])
+    top = service.ask("How many soldiers has Pyongyang sent to support Russia?").passages
+    assert any("15,000" in p.text for p in top[:3])
+
+
+def test_cli_index_and_ask_json(tmp_path, seed_corpus):
+    settings = make_settings(seed_corpus, tmp_path / "index")
+    env = {"CITEQA_CORPUS_DIR": str(settings.corpus_dir), "CITEQA_INDEX_DIR": str(settings.index_dir),
+           "CITEQA_READER_MODEL": settings.reader_model, "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    cli = [sys.executable, "-m", "qa.cli"]
+    built = subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    assert "files: 5" in built.stdout and "skipped: 0" in built.stdout and "seconds:" in built.stdout
+    asked = subprocess.run(cli + ["ask", "How far did the missile fly on November 7?", "--json", "--top-k", "5"],
+                           env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert asked.returncode == 0, asked.stderr
+    payload = json.loads(asked.stdout)
+    assert set(payload) == {"question", "answers", "no_answer", "timings_ms"}
+    for answer in payload["answers"]:
+        for c in answer["citations"]:
+            original = (seed_corpus / c["file"]).read_bytes().decode("utf-8")
+            assert original[c["start"]:c["end"]] == answer["text"]
+    bad = subprocess.run(cli + ["ask", "   "], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "empty" in bad.stderr
+
+
+def test_cli_refuses_a_mismatched_index(tmp_path, seed_corpus):
+    env = {"CITEQA_CORPUS_DIR": str(seed_corpus), "CITEQA_INDEX_DIR": str(tmp_path / "index"),
+           "CITEQA_READER_MODEL": make_settings(seed_corpus, tmp_path).reader_model, "HF_HUB_OFFLINE": "1",
+           "PATH": "/usr/bin:/bin"}
+    cli = [sys.executable, "-m", "qa.cli"]
+    assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
+    env["CITEQA_CHUNK_TOKENS"] = "120"
+    asked = subprocess.run(cli + ["ask", "Who fired the missile?"], env=env, cwd=REPO, capture_output=True,
+                           text=True, timeout=300)
+    assert asked.returncode == 2
+    assert "built differently" in asked.stderr and "citeqa index" in asked.stderr
