@@ -25,6 +25,9 @@ class Embedder(Protocol):
 
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
+    def warm_up(self) -> None:
+        """Load the model; cheap and safe to call again."""
+
 
 def fingerprint_model_dir(path: str) -> str:
     """A short, cheap identity for a model folder: its config and the sizes of its weights."""

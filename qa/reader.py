@@ -34,6 +34,9 @@ class Reader(Protocol):
     def read(self, question: str, passages: list[Passage]) -> list[PassageReading]:
         """One reading per passage, in the order given."""
 
+    def warm_up(self) -> None:
+        """Load the model; cheap and safe to call again."""
+
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     m = x.max()

@@ -18,11 +18,11 @@ from pathlib import Path
 from index.builder import BuildReport, apply_changes, build_index, index_spec, load_reusable
 from index.ingest import decode_article
 from index.chunking import ChunkingParams
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
 from qa.answers import assemble
 from qa.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument, InvalidRequest
-from qa.reader import TransformersReader
+from qa.reader import Reader, TransformersReader
 from qa.retrieve import HybridRetriever
 from qa.settings import Settings
 from qa.types import AskResult
@@ -65,14 +65,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 class QAService:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
+                 reader: Reader | None = None) -> None:
+        """Models are built from the settings unless given (they are loaded by ``warm_up``)."""
         self.settings = settings or Settings()
         s = self.settings
         self.chunking = ChunkingParams(max_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens)
-        self.embedder = SentenceTransformerEmbedder(s.embedding_model_path())
-        self.reader = TransformersReader(s.reader_model, max_seq_len=s.max_seq_len, doc_stride=s.doc_stride,
-                                         max_answer_len=s.max_answer_len, batch_size=s.reader_batch_size,
-                                         threads=s.threads)
+        self.embedder = embedder or SentenceTransformerEmbedder(s.embedding_model_path())
+        self.reader = reader or TransformersReader(s.reader_model, max_seq_len=s.max_seq_len,
+                                                   doc_stride=s.doc_stride, max_answer_len=s.max_answer_len,
+                                                   batch_size=s.reader_batch_size, threads=s.threads)
         self.store = FaissStore(s.index_dir)
         self._retriever: HybridRetriever | None = None
         self._swap_lock = threading.Lock()
