@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.builder import BuildReport, apply_changes, build_index, index_spec, load_reusable
@@ -21,6 +21,7 @@ from index.chunking import ChunkingParams
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
 from qa.answers import assemble
+from qa.cache import SingleFlightCache
 from qa.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument, InvalidRequest
 from qa.reader import Reader, TransformersReader
 from qa.retrieve import HybridRetriever
@@ -78,6 +79,7 @@ class QAService:
         self.store = FaissStore(s.index_dir)
         self._retriever: HybridRetriever | None = None
         self._swap_lock = threading.Lock()
+        self._cache: SingleFlightCache[AskResult] = SingleFlightCache(s.answer_cache_size)
 
     # ------------------------------------------------------------------ lifecycle
     def warm_up(self, load_index: bool = True) -> None:
@@ -146,12 +148,24 @@ class QAService:
         retriever = self._retriever  # pinned: this question is answered from this version
         if retriever is None:
             raise IndexNotReady("the index is not loaded yet")
+        threshold = self.threshold
+        key = (question.casefold(), top_k, max_answers, threshold, retriever.snapshot.version)
         t0 = time.perf_counter()
-        retrieved = retriever.retrieve(question, top_k)
+        result, cached = self._cache.get_or_compute(
+            key, lambda: self._answer(retriever, question, top_k, max_answers, threshold))
+        if cached:
+            total = round((time.perf_counter() - t0) * 1000, 1)
+            result = replace(result, question=question, timings_ms={"retrieve": 0.0, "read": 0.0, "total": total})
+        return result
+
+    def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
+                threshold: float) -> AskResult:
+        """retrieve → read → cite, on one pinned index version."""
+        t0 = time.perf_counter()
+        passages = [r.passage for r in retriever.retrieve(question, top_k)]
         t1 = time.perf_counter()
-        passages = [r.passage for r in retrieved]
         readings = self.reader.read(question, passages)
-        answers, no_answer = assemble(readings, self.threshold, max_answers)
+        answers, no_answer = assemble(readings, threshold, max_answers)
         t2 = time.perf_counter()
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),

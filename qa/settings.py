@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(2_000_000, ge=1, description="largest accepted article upload")
     max_question_chars: int = Field(1000, ge=1)
     max_concurrent_asks: int = Field(2, ge=1, description="questions answered at once; the rest wait")
+    answer_cache_size: int = Field(1024, ge=0, description="answers kept per index version (0 = no cache)")
 
     def embedding_model_path(self) -> str:
         return self.embedding_model or default_embedding_model()
