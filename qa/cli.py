@@ -21,8 +21,8 @@ from qa.errors import CiteqaError
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="citeqa: extractive question answering over a folder of news articles, with citations.")
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="folder of *.txt articles [env CITEQA_CORPUS_DIR, default seeds/]")]
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="index folder [env CITEQA_INDEX_DIR, default .citeqa/index]")]
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="folder of *.txt articles (env CITEQA_CORPUS_DIR; default seeds/)")]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="index folder (env CITEQA_INDEX_DIR; default .citeqa/index)")]
 
 
 def _settings(**overrides):
@@ -77,11 +77,11 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
 
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")],
-        top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="passages to read [env CITEQA_TOP_K]")] = None,
+        top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="passages to read (env CITEQA_TOP_K; default 5)")] = None,
         max_answers: Annotated[Optional[int], typer.Option("--max-answers", min=1)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
         corpus: CorpusOpt = None, index: IndexOpt = None,
-        reader: Annotated[Optional[str], typer.Option("--reader", help="extractive QA checkpoint [env CITEQA_READER_MODEL]")] = None) -> None:
+        reader: Annotated[Optional[str], typer.Option("--reader", help="extractive QA checkpoint (env CITEQA_READER_MODEL; default models/reader)")] = None) -> None:
     """Answer a question from the index, with citations (builds the index first if there is none)."""
     logging.basicConfig(level=logging.WARNING)
     from qa.service import QAService
@@ -115,8 +115,8 @@ def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")]
 
 
 @app.command()
-def serve(host: Annotated[Optional[str], typer.Option(help="interface to bind [env CITEQA_HOST]")] = None,
-          port: Annotated[Optional[int], typer.Option(help="port [env CITEQA_PORT]")] = None,
+def serve(host: Annotated[Optional[str], typer.Option(help="interface to bind (env CITEQA_HOST; default 127.0.0.1)")] = None,
+          port: Annotated[Optional[int], typer.Option(help="port (env CITEQA_PORT; default 8000)")] = None,
           corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Serve the JSON API and the chat page (http://HOST:PORT/), building the index if needed."""
     import uvicorn
