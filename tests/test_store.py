@@ -131,3 +131,28 @@ def test_leftover_temp_folders_are_cleaned(built, embedder, corpus):
     FaissStore(index_dir).clean_leftovers()
     assert not junk.exists() and not (index_dir / ".tmp-CURRENT-x").exists()
     FaissStore(index_dir).load(spec_of(embedder))
+
+
+def test_one_writer_at_a_time(tmp_path):
+    import threading
+
+    from qa.errors import WriteConflict
+
+    store = FaissStore(tmp_path / "index")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.writer_lock():
+            holding.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    holding.wait(5)
+    with pytest.raises(WriteConflict, match="another process"):
+        with FaissStore(tmp_path / "index").writer_lock(timeout_s=0.2):
+            pass
+    release.set()
+    t.join()
+    with store.writer_lock(timeout_s=1):  # free again: a waiting writer gets in
+        pass
