@@ -1,0 +1,164 @@
+"""What routes depend on: the service runtime, the settings, the API key check, the JSON content type."""
+
+from __future__ import annotations
+
+import contextlib
+import email.message
+import hmac
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import Busy, UnsupportedMediaType
+from qa.errors import IndexNotReady, Unauthorized, WritesDisabled
+from qa.service import QAService
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RELOAD_INTERVAL_S = 2.0
+ASK_QUEUE_TIMEOUT_S = 120.0
+
+
+class ServiceRuntime:
+    """Owns the ``QAService`` of one app: loads it in a background thread, then keeps its index fresh.
+
+    The thread warms the models, syncs the index with the corpus folder, loads it, and then polls
+    ``service.reload()`` every ``reload_interval_s`` so an index rebuilt by another process
+    (``citeqa index``) goes live without a restart.
+    """
+
+    def __init__(self, settings: Settings, reload_interval_s: float = RELOAD_INTERVAL_S) -> None:
+        self.settings = settings
+        self.reload_interval_s = reload_interval_s
+        self.service: QAService | None = None
+        self.error: str | None = None
+        self._asks = threading.BoundedSemaphore(settings.max_concurrent_asks)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="citeqa-loader", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        try:
+            service = QAService(self.settings)
+            service.warm_up(load_index=False)
+        except Exception as exc:
+            self._failed("could not load the models", exc)
+            return
+        self.service = service  # not ready (no live index) until reload() succeeds
+        try:
+            service.build_index()
+            service.reload()
+            log.info("ready: index version %s", service.snapshot.version)
+        except Exception as exc:  # the poller keeps trying to load an index
+            self._failed("could not build or load the index", exc)
+        self._poll(service)
+
+    def _poll(self, service: QAService) -> None:
+        last: str | None = None
+        while not self._stop.wait(self.reload_interval_s):
+            try:
+                if service.reload():
+                    log.info("index version %s is live", service.snapshot.version)
+                self.error = last = None
+            except Exception as exc:  # keep serving the version in memory
+                message = _describe(exc)
+                if message != last:
+                    log.warning("index reload failed: %s", message)
+                last = message
+                if not service.ready:
+                    self.error = message
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        self.error = f"{what}: {_describe(exc)}"
+        log.error("startup: %s", self.error, exc_info=exc)
+
+    def ready_service(self) -> QAService:
+        service = self.service
+        if service is None or not service.ready:
+            raise IndexNotReady(f"the service is not ready: {self.error}" if self.error else
+                                "the service is still loading the models and the index")
+        return service
+
+    @contextlib.contextmanager
+    def ask_slot(self) -> Iterator[None]:
+        """At most ``settings.max_concurrent_asks`` questions are answered at once; the rest wait."""
+        if not self._asks.acquire(timeout=ASK_QUEUE_TIMEOUT_S):
+            raise Busy("too many questions in flight; try again shortly")
+        try:
+            yield
+        finally:
+            self._asks.release()
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        raise IndexNotReady("the service has not started")
+    return runtime
+
+
+def get_service(runtime: Annotated[ServiceRuntime, Depends(get_runtime)]) -> QAService:
+    """The warm service with a live index, or 503 while it is still loading."""
+    return runtime.ready_service()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+ServiceDep = Annotated[QAService, Depends(get_service)]
+
+_bearer = HTTPBearer(auto_error=False, description="the API key as a Bearer token")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key")
+
+
+def require_api_key(settings: SettingsDep,
+                    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+                    api_key: Annotated[str | None, Security(_api_key_header)]) -> None:
+    """403 when no key is configured, 401 when the given key is missing or wrong (constant-time compare)."""
+    configured = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+    if not configured:
+        raise WritesDisabled("writes are disabled: no API key is configured (set CITEQA_API_KEY)")
+    expected = configured.encode("utf-8")
+    given = [g for g in (bearer.credentials if bearer else None, api_key) if g]
+    # every candidate is compared, so timing does not tell which header carried the key
+    matches = [hmac.compare_digest(g.encode("utf-8", "surrogateescape"), expected) for g in given]
+    if not any(matches):
+        raise Unauthorized("missing or wrong API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+
+
+def is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def require_json(request: Request) -> None:
+    if not is_json(request.headers.get("content-type")):
+        raise UnsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
+
+
+ApiKey = Depends(require_api_key)
+JsonBody = Depends(require_json)

@@ -1,0 +1,78 @@
+// The chat page: send the question, render answers with their highlighted citations.
+"use strict";
+
+const form = document.getElementById("ask-form");
+const input = document.getElementById("question");
+const button = document.getElementById("ask-button");
+const conversation = document.getElementById("conversation");
+const statusLine = document.getElementById("status");
+
+function renderCitation(citation) {
+  const inContextStart = citation.start - citation.context_start;
+  const inContextEnd = citation.end - citation.context_start;
+  const link = el("a", {class: "source-link", href: viewUrl(citation.file, citation.start, citation.end)},
+    citation.file, " ", el("span", {class: "offsets"}, "[" + citation.start + "–" + citation.end + "]"));
+  return el("li", {class: "citation"},
+    el("blockquote", {class: "context"}, highlighted(citation.context, inContextStart, inContextEnd)),
+    el("p", {class: "source"}, "Source: ", link));
+}
+
+function renderAnswer(answer, rank) {
+  return el("article", {class: "answer", "aria-label": "Answer " + rank},
+    el("p", {class: "answer-head"},
+      el("span", {class: "answer-text"}, answer.text),
+      el("span", {class: "score", title: "confidence, 0 to 1 (higher is better)"}, "score " + answer.score.toFixed(2))),
+    el("ol", {class: "citations", "aria-label": "Citations"}, ...answer.citations.map(renderCitation)));
+}
+
+function renderResult(result) {
+  if (!result.answers.length) {
+    const na = result.no_answer;
+    return el("div", {class: "reply no-answer"},
+      el("p", {class: "no-answer-text"}, "No answer found in the articles."),
+      na ? el("p", {class: "detail"}, "Best candidate scored " + na.score.toFixed(2) +
+        ", below the threshold of " + na.threshold.toFixed(2) + ".") : null);
+  }
+  return el("div", {class: "reply answers"}, ...result.answers.map((a, i) => renderAnswer(a, i + 1)),
+    el("p", {class: "detail"}, "Answered in " + Math.round(result.timings_ms.total) + " ms."));
+}
+
+async function ask(question) {
+  const hint = document.getElementById("empty-hint");
+  if (hint) hint.remove();
+  const turn = el("section", {class: "turn"}, el("p", {class: "question"}, el("span", {class: "who"}, "You: "), question));
+  const pending = el("p", {class: "pending"}, "Searching the articles…");
+  turn.append(pending);
+  conversation.append(turn);
+  turn.scrollIntoView({block: "end"});
+  button.disabled = true;
+  statusLine.textContent = "Searching…";
+  try {
+    const response = await fetch("/v1/ask", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({question}),
+    });
+    pending.remove();
+    if (!response.ok) {
+      turn.append(el("p", {class: "reply error", role: "alert"}, "Error: " + await errorMessage(response)));
+    } else {
+      turn.append(renderResult(await response.json()));
+    }
+  } catch (err) {
+    pending.remove();
+    turn.append(el("p", {class: "reply error", role: "alert"}, "Error: could not reach the server (" + err + ")"));
+  } finally {
+    button.disabled = false;
+    statusLine.textContent = "";
+    turn.scrollIntoView({block: "start"});  // the question and the best answer first
+  }
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const question = input.value.trim();
+  if (!question || button.disabled) return;
+  input.value = "";
+  ask(question).finally(() => input.focus());
+});
+
+input.focus();

@@ -1,0 +1,225 @@
+"""The chat page in a real browser: Debian's Chromium driven by Playwright against ``citeqa serve``.
+
+Two real server processes over one temporary copy of seeds/: one forced into the "answer" state and
+one into the "no answer" state (see ``CITEQA_NO_ANSWER_THRESHOLD`` below), so the page is tested
+in both states whatever the reader checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SEEDS, reader_model_path
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+MISSILE_QUESTION = "How far did the missile fly on November 7?"
+NO_ANSWER_QUESTION = "What is the boiling point of mercury?"
+SCREENSHOT = REPO / "docs" / "chat.png"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+    corpus: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(corpus: Path, index: Path, log: Path, threshold: str) -> Server:
+    port = free_port()
+    env = {**os.environ, "CITEQA_CORPUS_DIR": str(corpus), "CITEQA_INDEX_DIR": str(index),
+           "CITEQA_READER_MODEL": reader_model_path(), "CITEQA_NO_ANSWER_THRESHOLD": threshold,
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env.pop("CITEQA_API_KEY", None)
+    with open(log, "wb") as out:
+        command = [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, corpus=corpus)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    stop_server(server)
+    raise AssertionError(f"server not ready after 300 s:\n{log.read_text()[-3000:]}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("browser")
+    (root / "corpus").mkdir()
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, root / "corpus" / f.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def answering_server(workdir) -> Iterator[Server]:
+    # threshold 0.0 guarantees the "answer" state (answer quality is tested in test_api/eval, not here)
+    server = start_server(workdir / "corpus", workdir / "index", workdir / "answering.log", threshold="0.0")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def silent_server(workdir) -> Iterator[Server]:
+    # threshold 1.0 guarantees the "no answer" state
+    server = start_server(workdir / "corpus", workdir / "index", workdir / "silent.log", threshold="1.0")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.problems = []  # console errors (CSP violations included) and uncaught exceptions
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+    page.locator(".turn").last.locator(".reply").wait_for(timeout=120_000)
+
+
+def in_viewport(locator) -> bool:
+    return locator.evaluate("el => { const r = el.getBoundingClientRect();"
+                            " return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }")
+
+
+def api_json(url: str):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def test_answer_citation_and_source_view(answering_server, page):
+    page.goto(answering_server.url + "/")
+    assert page.locator("#conversation").get_attribute("aria-live") == "polite"
+    ask(page, MISSILE_QUESTION)
+    turn = page.locator(".turn").last
+    assert turn.locator(".question").inner_text().endswith(MISSILE_QUESTION)
+    answer = turn.locator(".answer").first
+    answer_text = answer.locator(".answer-text").inner_text()
+    assert answer_text and "score" in answer.locator(".score").inner_text()
+    mark = answer.locator(".citation mark").first
+    assert mark.inner_text() == answer_text
+    assert answer.locator(".citation blockquote").first.inner_text().count(answer_text) >= 1
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+    link = answer.locator("a.source-link").first
+    href = link.get_attribute("href")
+    assert href.startswith("/view/") and "start=" in href and "end=" in href
+    link.click()
+    page.wait_for_url("**/view/**")
+    cited = page.locator("mark#cited")
+    cited.wait_for()
+    assert cited.inner_text() == answer_text
+    name = page.locator("#doc-title").inner_text()
+    original = (answering_server.corpus / name).read_bytes().decode("utf-8")
+    start, end = (int(v.split("=")[1]) for v in href.split("?")[1].split("&"))
+    assert original[start:end] == answer_text
+    assert page.locator("#document").inner_text().replace("\n", "") == original.replace("\n", "")
+    page.wait_for_function("() => { const r = document.getElementById('cited').getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= window.innerHeight; }")
+    assert in_viewport(cited)
+    assert page.problems == []
+
+
+def test_no_answer_state(silent_server, page):
+    page.goto(silent_server.url + "/")
+    ask(page, NO_ANSWER_QUESTION)
+    reply = page.locator(".turn").last.locator(".reply")
+    assert "No answer found in the articles" in reply.inner_text()
+    assert page.locator(".turn .answer").count() == 0
+    assert page.problems == []
+
+
+def test_questions_are_shown_as_text_not_html(answering_server, page):
+    page.goto(answering_server.url + "/")
+    hostile = '<img src=x onerror="window.pwned=1"> <b>missile</b>?'
+    ask(page, hostile)
+    assert page.locator(".turn .question").last.inner_text().endswith(hostile)
+    assert page.locator("#conversation img, #conversation b").count() == 0
+    assert page.evaluate("() => window.pwned === undefined")
+
+
+def test_narrow_window(answering_server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(answering_server.url + "/")
+        ask(page, MISSILE_QUESTION)
+        assert page.locator(".turn .answer").count() >= 1
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert page.get_by_role("button", name="Ask").is_visible()
+    finally:
+        context.close()
+
+
+def test_source_view_reports_bad_links(answering_server, page):
+    page.goto(answering_server.url + "/view/no-such-article.txt?start=0&end=4")
+    page.wait_for_function("() => document.getElementById('span-info').textContent.length > 0")
+    assert "Could not load the document" in page.locator("#span-info").inner_text()
+    name = api_json(answering_server.url + "/v1/documents")[0]["name"]
+    page.goto(f"{answering_server.url}/view/{name}?start=5&end=999999999")
+    page.wait_for_function("() => document.getElementById('span-info').textContent.length > 0")
+    assert "not inside this document" in page.locator("#span-info").inner_text()
+    assert page.locator("mark").count() == 0
