@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -53,11 +54,24 @@ def answer_key(text: str) -> str:
     return key
 
 
-def candidates_from(readings: list[PassageReading]) -> list[Candidate]:
-    """All spans as file-level candidates, best first, one per place in a file."""
+def relevance_weights(similarities: dict[str, float], temperature: float) -> dict[str, float]:
+    """Per passage, ``exp((sim - best_sim) / temperature)``: 1 for the passage most similar to the
+    question, less for the others; no weighting when ``temperature`` is 0."""
+    if temperature <= 0 or not similarities:
+        return {}
+    best = max(similarities.values())
+    return {pid: math.exp((sim - best) / temperature) for pid, sim in similarities.items()}
+
+
+def candidates_from(readings: list[PassageReading], weights: dict[str, float] | None = None) -> list[Candidate]:
+    """All spans as file-level candidates, best first, one per place in a file.
+
+    A span's score is the reader's, times its passage's relevance weight when ``weights`` are given.
+    """
+    weights = weights or {}
     raw = [
-        Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text, s.score,
-                  r.passage.id, r.passage.text, r.passage.start)
+        Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
+                  s.score * weights.get(r.passage.id, 1.0), r.passage.id, r.passage.text, r.passage.start)
         for r in readings for s in r.spans
     ]
     raw.sort(key=lambda c: -c.score)
@@ -115,9 +129,10 @@ def group_answers(candidates: list[Candidate]) -> list[Answer]:
     return answers
 
 
-def assemble(readings: list[PassageReading], threshold: float, max_answers: int) -> tuple[list[Answer], NoAnswer | None]:
+def assemble(readings: list[PassageReading], threshold: float, max_answers: int,
+             weights: dict[str, float] | None = None) -> tuple[list[Answer], NoAnswer | None]:
     """Answers at or above ``threshold`` (at most ``max_answers``), or the "no answer" verdict."""
-    answers = group_answers(candidates_from(readings))
+    answers = group_answers(candidates_from(readings, weights))
     confident = [a for a in answers if a.score >= threshold][:max_answers]
     if confident:
         return confident, None

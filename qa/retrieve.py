@@ -34,6 +34,7 @@ class ScoredPassage:
     score: float  # fused RRF score, higher is better
     dense_rank: int | None
     lexical_rank: int | None
+    similarity: float = 0.0  # cosine similarity of question and passage embeddings, in [-1, 1]
 
 
 class HybridRetriever:
@@ -54,7 +55,8 @@ class HybridRetriever:
         if n == 0 or top_k < 1:
             return []
         depth = min(n, max(self.candidates, 4 * top_k))
-        _, dense_ids = self.snapshot.search(self.embedder.embed_queries([question]), depth)
+        query = self.embedder.embed_queries([question])
+        _, dense_ids = self.snapshot.search(query, depth)
         dense = [int(i) for i in dense_ids[0] if i >= 0]
         lexical: list[int] = []
         tokens = bm25_tokens(question)
@@ -68,4 +70,6 @@ class HybridRetriever:
         dense_rank = {i: r for r, i in enumerate(dense, start=1)}
         lexical_rank = {i: r for r, i in enumerate(lexical, start=1)}
         best = sorted(fused, key=lambda i: (-fused[i], i))[:top_k]
-        return [ScoredPassage(self.snapshot.passages[i], fused[i], dense_rank.get(i), lexical_rank.get(i)) for i in best]
+        similarity = self.snapshot.vectors[best] @ query[0] if best else []
+        return [ScoredPassage(self.snapshot.passages[i], fused[i], dense_rank.get(i), lexical_rank.get(i), float(sim))
+                for i, sim in zip(best, similarity)]

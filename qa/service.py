@@ -20,7 +20,7 @@ from index.ingest import decode_article
 from index.chunking import ChunkingParams
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
-from qa.answers import assemble
+from qa.answers import assemble, relevance_weights
 from qa.cache import SingleFlightCache
 from qa.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument, InvalidRequest
 from qa.reader import Reader, TransformersReader
@@ -162,10 +162,12 @@ class QAService:
                 threshold: float) -> AskResult:
         """retrieve → read → cite, on one pinned index version."""
         t0 = time.perf_counter()
-        passages = [r.passage for r in retriever.retrieve(question, top_k)]
+        retrieved = retriever.retrieve(question, top_k)
+        passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
         readings = self.reader.read(question, passages)
-        answers, no_answer = assemble(readings, threshold, max_answers)
+        weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
+        answers, no_answer = assemble(readings, threshold, max_answers, weights)
         t2 = time.perf_counter()
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),

@@ -97,3 +97,18 @@ def test_tidy_span_trims_punctuation_but_keeps_abbreviations():
     assert text[slice(*tidy_span(text, at, at + 6))] == "fine"
     assert text[slice(*tidy_span(text, at + 1, at + 6))] == "fine"
     assert tidy_span("  ", 0, 2)[0] == tidy_span("  ", 0, 2)[1]
+
+
+def test_relevance_weights_discount_less_similar_passages():
+    from qa.answers import relevance_weights
+
+    weights = relevance_weights({"p1": 0.62, "p2": 0.52, "p3": 0.62}, temperature=0.1)
+    assert weights["p1"] == weights["p3"] == 1.0
+    assert abs(weights["p2"] - 0.3679) < 1e-3
+    assert relevance_weights({"p1": 0.5}, temperature=0.0) == {}
+    pa, pd = passage("a.txt", A, 12, len(A)), passage("d.txt", D, 0, len(D))
+    readings = [reading(pa, ("roughly 700 kilometers", 0.5)), reading(pd, ("400 km", 0.6))]
+    unweighted, _ = assemble(readings, 0.1, 3)
+    assert unweighted[0].text == "400 km"
+    weighted, _ = assemble(readings, 0.1, 3, {pa.id: 1.0, pd.id: 0.5})
+    assert weighted[0].text == "roughly 700 kilometers" and weighted[1].score == 0.3
