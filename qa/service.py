@@ -177,6 +177,16 @@ class QAService:
     def _corpus_file(self, name: str) -> Path:
         return Path(self.settings.corpus_dir) / validate_document_name(name)
 
+    def _live_base(self, spec) -> IndexSnapshot:
+        """The version live on disk (the one in memory when it is the same). Call under the writer lock."""
+        retriever = self._retriever
+        if retriever is not None and retriever.snapshot.version == self.store.current_version():
+            return retriever.snapshot
+        base = load_reusable(self.store, spec)
+        if base is None:
+            raise IndexNotReady("no usable index to update: run `citeqa index` first")
+        return base
+
     def upsert_document(self, name: str, data: bytes) -> DocumentChange:
         """Add or replace one article: written into the corpus folder and indexed incrementally.
 
@@ -189,9 +199,7 @@ class QAService:
         document = decode_article(name, data)
         spec = index_spec(self.embedder, self.chunking)
         with self.store.writer_lock(timeout_s=30.0):
-            base = load_reusable(self.store, spec)
-            if base is None:
-                raise IndexNotReady("no usable index to update: run `citeqa index` first")
+            base = self._live_base(spec)
             created = name not in base.documents
             snapshot, n_passages = apply_changes(base, [document], [], self.embedder, self.chunking)
             Path(self.settings.corpus_dir).mkdir(parents=True, exist_ok=True)
@@ -205,9 +213,7 @@ class QAService:
         path = self._corpus_file(name)
         spec = index_spec(self.embedder, self.chunking)
         with self.store.writer_lock(timeout_s=30.0):
-            base = load_reusable(self.store, spec)
-            if base is None:
-                raise IndexNotReady("no usable index to update: run `citeqa index` first")
+            base = self._live_base(spec)
             if name not in base.documents and not path.exists():
                 raise DocumentNotFound(f"no document named {name!r}")
             snapshot, _ = apply_changes(base, [], [name], self.embedder, self.chunking)
