@@ -1,0 +1,377 @@
+"""``python -m eval.run`` (also ``citeqa eval``): score citeqa against a gold set.
+
+Writes ``metrics.json``, ``predictions.jsonl``, ``report.md`` and ``scores.png`` into ``--out``.
+See ``python -m eval.run --help`` for the modes and options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eval.gold import GoldQuestion, GoldSet
+    from eval.metrics import QuestionResult, ReturnedAnswer
+    from eval.report import RunInfo
+    from qa.settings import Settings
+    from qa.types import Answer
+
+DESCRIPTION = """\
+Score citeqa against a gold question set and write metrics.json, predictions.jsonl,
+report.md and scores.png into --out.
+
+Gold formats (detected from the file):
+  *.jsonl       our gold set: {"id", "question", "answers": [..], "sources": [file names]};
+                "answers": [] marks an unanswerable question (right output: no answer)
+  *.json[.gz]   SQuAD 1.1: every paragraph is one document, named <title>-<NNN>.txt
+
+Modes:
+  open    (default) the whole product: retrieve top-k passages from an index, read, cite.
+          JSONL: over --corpus (default seeds/), indexed into --index (default: a temporary
+          folder, or CITEQA_INDEX_DIR when set). SQuAD: over all paragraphs of the file,
+          written and indexed once under --cache-dir and reused by later runs.
+  reader  SQuAD only: the reader alone on each question's own paragraph (no retrieval).
+          --negatives also reads each question against a paragraph of another article.
+"""
+
+EPILOG = """\
+examples:
+  python -m eval.run --gold eval/gold/dev.jsonl --out eval/reports/dev
+  python -m eval.run --gold /work/shared/data/squad/dev-public-v1.1.json.gz --out /tmp/sq --sample 200
+  python -m eval.run --gold /work/shared/data/squad/dev-public-v1.1.json.gz --out /tmp/sqr \\
+      --mode reader --negatives --reader runs/reader/snapshots/step-000500
+
+Other settings (threshold, chunking, reader window...) come from CITEQA_* environment variables.
+Exit status: 0 when the run completed (whatever the scores), 2 on bad input.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="citeqa eval", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--gold", required=True, type=Path, metavar="FILE",
+                   help="gold questions: our JSONL or a SQuAD 1.1 JSON (optionally .gz)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the outputs (created)")
+    p.add_argument("--mode", choices=("open", "reader"), default="open",
+                   help="open: full pipeline over a corpus (default); reader: SQuAD paragraphs only")
+    p.add_argument("--corpus", type=Path, metavar="DIR",
+                   help="JSONL open mode: folder of *.txt articles [env CITEQA_CORPUS_DIR, default seeds/]")
+    p.add_argument("--index", type=Path, metavar="DIR",
+                   help="open mode: index folder, built or brought up to date first "
+                        "[env CITEQA_INDEX_DIR; default a temporary folder (JSONL) or the cache (SQuAD)]")
+    p.add_argument("--top-k", type=int, metavar="K",
+                   help="open mode: passages retrieved and read [env CITEQA_TOP_K, default 5]")
+    subset = p.add_mutually_exclusive_group()
+    subset.add_argument("--limit", type=int, metavar="N", help="score only the first N questions of the file")
+    subset.add_argument("--sample", type=int, metavar="N",
+                        help="score N questions evenly spaced over the file (a representative subset)")
+    p.add_argument("--reader", metavar="PATH",
+                   help="extractive QA checkpoint folder [env CITEQA_READER_MODEL, default models/reader]")
+    p.add_argument("--threshold", type=float, metavar="T",
+                   help="no-answer threshold in [0, 1] [env CITEQA_NO_ANSWER_THRESHOLD; default the reader's "
+                        "calibrated value from citeqa.json]")
+    p.add_argument("--negatives", action="store_true",
+                   help="reader mode: also pair each question with a paragraph of another article and report "
+                        "negatives_abstain_rate and has_ans_f1_no_threshold")
+    p.add_argument("--cache-dir", type=Path, default=Path(".citeqa/eval-cache"), metavar="DIR",
+                   help="SQuAD open mode: where paragraph corpora and their indexes are kept (default %(default)s)")
+    return p
+
+
+class UsageError(Exception):
+    """A bad combination of options (exit status 2)."""
+
+
+def git_commit() -> str | None:
+    from qa.settings import REPO_ROOT
+
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _progress(items: Sequence[Any], desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="q", file=sys.stderr, dynamic_ncols=True)
+
+
+def _check_citations(answers: Sequence[Answer], original: Callable[[str], str | None]) -> list[ReturnedAnswer]:
+    """The returned answers, each citation checked against the original file: ``text[start:end] == answer``."""
+    from eval.metrics import CitationCheck, ReturnedAnswer
+
+    returned: list[ReturnedAnswer] = []
+    for a in answers:
+        checks = []
+        for c in a.citations:
+            text = original(c.file)
+            checks.append(CitationCheck(c.file, c.start, c.end,
+                                        text is not None and text[c.start:c.end] == a.text and c.text == a.text))
+        returned.append(ReturnedAnswer(a.text, round(a.score, 6), checks))
+    return returned
+
+
+class CorpusTexts:
+    """Original file texts of a corpus folder, decoded as citeqa decodes them (cached)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, name: str) -> str | None:
+        if name not in self._cache:
+            try:
+                self._cache[name] = (self.folder / name).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._cache[name] = None
+        return self._cache[name]
+
+
+# ------------------------------------------------------------------------------------ open mode
+def _squad_cache(gold: GoldSet, settings: Settings, cache_dir: Path) -> Path:
+    """The cache folder for this gold file and the settings that shape its index."""
+    from index.embedding import fingerprint_model_dir
+    from index.store import CLEANING_VERSION
+
+    key = "|".join([gold.sha256, fingerprint_model_dir(settings.embedding_model_path()), str(settings.chunk_tokens),
+                    str(settings.chunk_overlap_tokens), str(CLEANING_VERSION)])
+    stem = gold.path.name.removesuffix(".gz").removesuffix(".json")
+    return cache_dir / f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def run_open(questions: Sequence[GoldQuestion], settings: Settings,
+             top_k: int) -> tuple[list[QuestionResult], dict[str, Any]]:
+    """The whole product on every question; the index is built (or updated) once, then reused."""
+    from eval.metrics import QuestionResult, classify, first_gold_rank, score_answer
+    from qa.service import QAService
+
+    service = QAService(settings)
+    service.warm_up(load_index=False)
+    print(f"indexing {settings.corpus_dir} into {settings.index_dir} ...", file=sys.stderr)
+    report = service.build_index(show_progress=True)
+    service.reload()
+    documents = set(service.snapshot.documents)
+    missing = sorted({s for q in questions for s in q.sources} - documents)
+    if missing:
+        print(f"warning: {len(missing)} gold source(s) are not in the index: {', '.join(missing[:5])}",
+              file=sys.stderr)
+    original = CorpusTexts(Path(settings.corpus_dir))
+    results: list[QuestionResult] = []
+    for q in _progress(questions, "open eval"):
+        started = time.perf_counter()
+        res = service.ask(q.question, top_k=top_k)
+        latency = (time.perf_counter() - started) * 1000
+        retrieved = [p.file for p in res.passages]
+        prediction = res.answers[0].text if res.answers else None
+        top_score = res.answers[0].score if res.answers else res.no_answer.score
+        threshold = res.no_answer.threshold if res.no_answer else service.threshold
+        em, f1 = score_answer(prediction, q.answers)
+        rank = first_gold_rank(retrieved, q.sources)
+        results.append(QuestionResult(
+            id=q.id, question=q.question, gold_answers=list(q.answers), gold_sources=list(q.sources),
+            prediction=prediction, answers=_check_citations(res.answers, original), exact_match=em, f1=f1,
+            gold_rank=rank, retrieved=retrieved, latency_ms=round(latency, 1), top_score=round(top_score, 6),
+            threshold=threshold, outcome=classify(q.answerable, prediction is None, em, rank, bool(q.sources)),
+            best_span=prediction, best_span_em=em if prediction is not None and q.answerable else None,
+            best_span_f1=f1 if prediction is not None and q.answerable else None))
+    context = {"threshold": service.threshold, "n_documents": report.files}
+    return results, context
+
+
+# ---------------------------------------------------------------------------------- reader mode
+def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Settings,
+               negatives: bool) -> tuple[list[QuestionResult], dict[str, Any]]:
+    """The reader alone on each question's own paragraph, then ``assemble(..., max_answers=1)``."""
+    from eval.gold import negative_paragraph, paragraph_passage
+    from eval.metrics import NegativeResult, QuestionResult, classify, score_answer
+    from qa.answers import assemble
+    from qa.service import QAService
+
+    service = QAService(settings)  # only its reader and threshold are used: configured as the product
+    reader, threshold = service.reader, service.threshold
+    reader.warm_up()
+    texts = {p.doc: p.text for p in gold.paragraphs}
+    results: list[QuestionResult] = []
+    for q in _progress(questions, "reader eval"):
+        if q.paragraph is None:
+            raise UsageError(f"question {q.id} has no paragraph: reader mode needs SQuAD questions")
+        own = gold.paragraph(q.paragraph)
+        started = time.perf_counter()
+        readings = reader.read(q.question, [paragraph_passage(own)])
+        answers, no_answer = assemble(readings, threshold, 1)
+        latency = (time.perf_counter() - started) * 1000
+        best, _ = assemble(readings, 0.0, 1)
+        prediction = answers[0].text if answers else None
+        top_score = best[0].score if best else 0.0
+        em, f1 = score_answer(prediction, q.answers)
+        best_span = best[0].text if best else None
+        best_em, best_f1 = score_answer(best_span, q.answers) if best_span is not None else (0.0, 0.0)
+        negative = None
+        if negatives:
+            other = negative_paragraph(q, own, gold.paragraphs)
+            neg_readings = reader.read(q.question, [paragraph_passage(other)])
+            neg_best, _ = assemble(neg_readings, 0.0, 1)
+            neg_answers, _ = assemble(neg_readings, threshold, 1)
+            negative = NegativeResult(other.doc, round(neg_best[0].score if neg_best else 0.0, 6),
+                                      abstained=not neg_answers)
+        results.append(QuestionResult(
+            id=q.id, question=q.question, gold_answers=list(q.answers), gold_sources=list(q.sources),
+            prediction=prediction, answers=_check_citations(answers, texts.get), exact_match=em, f1=f1,
+            gold_rank=None, retrieved=[], latency_ms=round(latency, 1), top_score=round(top_score, 6),
+            threshold=no_answer.threshold if no_answer else threshold,
+            outcome=classify(q.answerable, prediction is None, em, None, False),
+            best_span=best_span, best_span_em=best_em if q.answerable else None,
+            best_span_f1=best_f1 if q.answerable else None, negative=negative))
+    return results, {"threshold": threshold, "n_documents": None}
+
+
+# ------------------------------------------------------------------------------------------ main
+def write_outputs(out: Path, metrics: dict[str, Any], results: Sequence[QuestionResult], info: RunInfo) -> Path:
+    from eval.report import write_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    with open(out / "predictions.jsonl", "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+    return write_report(out, metrics, results, info)
+
+
+def _settings(args: argparse.Namespace, corpus: Path | None, index: Path | None) -> Settings:
+    from qa.settings import Settings
+
+    overrides = {"reader_model": args.reader, "top_k": args.top_k, "no_answer_threshold": args.threshold,
+                 "corpus_dir": corpus, "index_dir": index}
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _check_args(args: argparse.Namespace, gold: GoldSet) -> None:
+    """Refuse option combinations that make no sense, before any model is loaded."""
+    if (args.limit is not None and args.limit < 1) or (args.sample is not None and args.sample < 1):
+        raise UsageError("--limit and --sample must be positive")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise UsageError("--threshold must be in [0, 1]")
+    if args.mode == "reader":
+        if gold.kind != "squad":
+            raise UsageError("--mode reader needs a SQuAD file: it reads each question's own paragraph")
+        if args.corpus or args.index or args.top_k:
+            raise UsageError("--corpus, --index and --top-k apply to open mode only")
+    elif args.negatives:
+        raise UsageError("--negatives applies to --mode reader only")
+    if gold.kind == "squad" and args.corpus:
+        raise UsageError("with a SQuAD file the corpus is the file's paragraphs: leave out --corpus")
+    if not gold.questions:
+        raise UsageError(f"{args.gold} has no questions")
+    reader = _settings(args, None, None).reader_model
+    if not Path(reader).is_dir() and (Path(reader).is_absolute() or reader.startswith(".")):
+        raise UsageError(f"reader model folder not found: {reader} (train one, or pass --reader PATH)")
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _threshold_source(settings: Settings) -> str:
+    from qa.reader import CALIBRATION_FILE
+
+    if settings.no_answer_threshold is not None:
+        return "set by --threshold / CITEQA_NO_ANSWER_THRESHOLD"
+    if (Path(settings.reader_model) / CALIBRATION_FILE).is_file():
+        return f"calibrated: {CALIBRATION_FILE} beside the weights"
+    return f"the default: the reader has no {CALIBRATION_FILE}"
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from eval.gold import load_gold, spread, write_paragraph_corpus
+    from eval.metrics import aggregate
+    from eval.report import RunInfo
+
+    started = time.perf_counter()
+    gold = load_gold(args.gold)
+    _check_args(args, gold)
+    # deterministic subsets, in file order: the first N, or N evenly spaced
+    questions = list(gold.questions[:args.limit]) if args.limit else spread(gold.questions, args.sample)
+    temporary_index = False
+    with contextlib.ExitStack() as stack:
+        corpus = index = None
+        if args.mode == "open" and gold.kind == "jsonl":
+            corpus, index = args.corpus, args.index  # None: the settings' (seeds/ and CITEQA_INDEX_DIR)
+            if index is None and not os.environ.get("CITEQA_INDEX_DIR"):
+                index = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="citeqa-eval-")))
+                temporary_index = True
+        elif args.mode == "open":
+            cache = _squad_cache(gold, _settings(args, None, None), args.cache_dir)
+            corpus = write_paragraph_corpus(gold.paragraphs, cache / "corpus")
+            index = args.index or cache / "index"
+        settings = _settings(args, corpus, index)
+        top_k = settings.top_k if args.mode == "open" else None
+        if args.mode == "open":
+            results, context = run_open(questions, settings, settings.top_k)
+        else:
+            results, context = run_reader(gold, questions, settings, args.negatives)
+
+    metrics = aggregate(results, args.mode, top_k, git_commit(), retrieval_scored=args.mode == "open",
+                        negatives=args.negatives)
+    info = RunInfo(gold=str(args.gold), gold_kind=gold.kind, mode=args.mode, reader=settings.reader_model,
+                   threshold=context["threshold"], threshold_source=_threshold_source(settings), top_k=top_k,
+                   n_gold=len(gold.questions), subset="first N (--limit)" if args.limit else
+                   "evenly spaced (--sample)" if args.sample else None,
+                   corpus=str(settings.corpus_dir) if args.mode == "open" else None,
+                   index=str(settings.index_dir) if args.mode == "open" and not temporary_index else None,
+                   n_documents=context["n_documents"], negatives=args.negatives,
+                   seconds=time.perf_counter() - started, threads=_torch_threads())
+    report = write_outputs(args.out, metrics, results, info)
+    print(f"n={metrics['n']} EM={metrics['exact_match']} F1={metrics['f1']} "
+          f"no_ans_acc={metrics['no_ans_accuracy']} recall@k={metrics['recall_at_k']} "
+          f"citations_valid={metrics['citations_valid']} p50={metrics['latency_ms']['p50']}ms")
+    print(f"report: {report}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run an evaluation; returns the exit status (0 done, 2 bad input)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help, or a usage error already printed by argparse
+        return int(exc.code or 0)
+    from pydantic import ValidationError
+
+    from eval.gold import GoldFormatError
+    from qa.errors import CiteqaError
+
+    try:
+        return evaluate(args)
+    except (UsageError, GoldFormatError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"error: invalid setting: {problems}", file=sys.stderr)
+        return 2
+    except CiteqaError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

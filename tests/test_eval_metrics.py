@@ -1,0 +1,299 @@
+"""Unit tests of the evaluation metrics against the official SQuAD v1.1 definitions (no models)."""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from eval.calibrate import Sample, choose_threshold, curve_point
+from eval.gold import GoldFormatError, document_name, negative_paragraph, parse_jsonl, parse_squad, spread
+from eval.metrics import (
+    CORRECT, CORRECT_ABSTENTION, FALSE_ABSTENTION, FALSE_ANSWER, METRIC_KEYS, NEGATIVE_KEYS, RETRIEVAL_MISS,
+    WRONG_SPAN, CitationCheck, NegativeResult, QuestionResult, ReturnedAnswer, aggregate, classify, first_gold_rank,
+    percentile, recall_and_mrr, score_answer,
+)
+from qa.answers import assemble
+from qa.types import Passage, PassageReading, Span
+
+
+# --- the official evaluate-v1.1.py, verbatim (the reference the metrics must agree with) -----------
+def official_normalize_answer(s):
+    def remove_articles(text):
+        return re.sub(r'\b(a|an|the)\b', ' ', text)
+
+    def white_space_fix(text):
+        return ' '.join(text.split())
+
+    def remove_punc(text):
+        exclude = set(string.punctuation)
+        return ''.join(ch for ch in text if ch not in exclude)
+
+    def lower(text):
+        return text.lower()
+
+    return white_space_fix(remove_articles(remove_punc(lower(s))))
+
+
+def official_f1_score(prediction, ground_truth):
+    prediction_tokens = official_normalize_answer(prediction).split()
+    ground_truth_tokens = official_normalize_answer(ground_truth).split()
+    common = Counter(prediction_tokens) & Counter(ground_truth_tokens)
+    num_same = sum(common.values())
+    if num_same == 0:
+        return 0
+    precision = 1.0 * num_same / len(prediction_tokens)
+    recall = 1.0 * num_same / len(ground_truth_tokens)
+    f1 = (2 * precision * recall) / (precision + recall)
+    return f1
+
+
+def official_exact_match_score(prediction, ground_truth):
+    return (official_normalize_answer(prediction) == official_normalize_answer(ground_truth))
+
+
+def official_max(metric_fn, prediction, ground_truths):
+    return max(metric_fn(prediction, gt) for gt in ground_truths)
+
+
+# --- hand-made cases: (prediction, references, expected EM, expected F1) ------------------------------
+CASES = [
+    ("Denver Broncos", ["Denver Broncos"], 1.0, 1.0),
+    ("the Denver Broncos", ["Denver Broncos"], 1.0, 1.0),  # articles dropped
+    ("An apple", ["apple"], 1.0, 1.0),
+    ("theory", ["the ory"], 0.0, 0.0),  # "the" only as a whole word
+    ("Santa Clara, California.", ["Santa Clara California"], 1.0, 1.0),  # ASCII punctuation dropped
+    ('"Super Bowl L"', ["Super Bowl L"], 1.0, 1.0),  # ASCII quotes are punctuation
+    ("\u201cSuper Bowl L\u201d", ["Super Bowl L"], 0.0, 1 / 3),  # curly quotes are NOT: "“super" != "super"
+    ("24\u201310", ["24-10"], 0.0, 0.0),  # en dash kept, ASCII hyphen removed: "24–10" vs "2410"
+    ("state-of-the-art", ["state of the art"], 0.0, 0.0),  # "stateoftheart" vs "state of art"
+    ("Kim Jong Un\u2018s sister", ["Kim Jong Un's sister"], 0.0, 0.75),  # "un‘s" vs "uns"
+    ("Denver", ["Denver Broncos", "Broncos"], 0.0, 2 / 3),  # max over references
+    ("Broncos", ["Denver Broncos", "Broncos"], 1.0, 1.0),
+    ("the the cat cat", ["cat"], 0.0, 2 / 3),  # token counts are clipped
+    ("  Carolina   Panthers ", ["carolina panthers"], 1.0, 1.0),  # case and whitespace
+    ("Caf\u00e9 M\u00fcller", ["caf\u00e9 m\u00fcller"], 1.0, 1.0),  # unicode letters lower-cased
+    ("", ["Denver"], 0.0, 0.0),  # an empty answer is wrong
+    ("", ["the"], 1.0, 0.0),  # official quirk: both normalize to "", EM 1 but F1 0
+    ("a", ["an"], 1.0, 0.0),
+    ("seven", ["7", "seven", "a minimum of seven"], 1.0, 1.0),
+    ("at least seven", ["seven"], 0.0, 0.5),  # precision 1/3, recall 1
+]
+
+
+@pytest.mark.parametrize("prediction,references,em,f1", CASES)
+def test_score_answer_hand_made(prediction, references, em, f1):
+    got_em, got_f1 = score_answer(prediction, references)
+    assert got_em == em
+    assert got_f1 == pytest.approx(f1)
+
+
+@pytest.mark.parametrize("prediction,references,em,f1", CASES)
+def test_score_answer_agrees_with_official_script(prediction, references, em, f1):
+    got_em, got_f1 = score_answer(prediction, references)
+    assert got_em == float(official_max(official_exact_match_score, prediction, references))
+    assert got_f1 == pytest.approx(official_max(official_f1_score, prediction, references))
+
+
+def test_score_answer_agrees_with_official_script_on_random_strings():
+    rng = random.Random(7)
+    vocab = ["the", "a", "An", "Denver", "denver,", "Broncos.", "\u201cquote\u201d", "'s", "-", "24\u201310",
+             "caf\u00e9", "(1)", "x", "X!", "  ", "\u00a0", "Ω"]
+    for _ in range(500):
+        pred = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 5)))
+        refs = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 3))]
+        em, f1 = score_answer(pred, refs)
+        assert em == float(official_max(official_exact_match_score, pred, refs))
+        assert f1 == pytest.approx(official_max(official_f1_score, pred, refs))
+
+
+def test_unanswerable_and_abstention_scoring():
+    assert score_answer(None, []) == (1.0, 1.0)  # abstained on an unanswerable question: right
+    assert score_answer("Pyongyang", []) == (0.0, 0.0)  # answered it: wrong
+    assert score_answer(None, ["Denver"]) == (0.0, 0.0)  # abstained on an answerable question: wrong
+    assert score_answer("", []) == (0.0, 0.0)  # an empty answer is still an answer, not an abstention
+
+
+# --- retrieval -----------------------------------------------------------------------------------
+def test_first_gold_rank():
+    files = ["a.txt", "b.txt", "a.txt", "c.txt"]
+    assert first_gold_rank(files, {"b.txt"}) == 2
+    assert first_gold_rank(files, {"c.txt", "a.txt"}) == 1
+    assert first_gold_rank(files, {"z.txt"}) is None
+    assert first_gold_rank([], {"a.txt"}) is None
+
+
+def test_recall_and_mrr():
+    recall, mrr = recall_and_mrr([1, 3, None, 2])
+    assert recall == pytest.approx(0.75)
+    assert mrr == pytest.approx((1 + 1 / 3 + 0 + 1 / 2) / 4)
+    assert recall_and_mrr([None, None]) == (0.0, 0.0)
+    assert recall_and_mrr([]) == (None, None)
+
+
+# --- latency percentiles ------------------------------------------------------------------------
+def test_percentile_hand_made():
+    assert percentile([100.0], 50) == 100.0
+    assert percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert percentile([4, 1, 3, 2], 0) == 1 and percentile([4, 1, 3, 2], 100) == 4
+    assert percentile(list(range(1, 21)), 95) == pytest.approx(19.05)
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_percentile_matches_numpy_linear():
+    rng = random.Random(3)
+    for n in (1, 2, 5, 17, 100):
+        values = [rng.uniform(1, 2000) for _ in range(n)]
+        for q in (50, 95, 99):
+            assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+# --- outcomes and aggregation ----------------------------------------------------------------------
+def test_classify():
+    assert classify(False, True, 1.0, None, True) == CORRECT_ABSTENTION
+    assert classify(False, False, 0.0, None, True) == FALSE_ANSWER
+    assert classify(True, False, 1.0, 4, True) == CORRECT
+    assert classify(True, False, 0.0, None, True) == RETRIEVAL_MISS
+    assert classify(True, True, 0.0, None, True) == RETRIEVAL_MISS  # the root cause is retrieval
+    assert classify(True, True, 0.0, 2, True) == FALSE_ABSTENTION
+    assert classify(True, False, 0.0, 1, True) == WRONG_SPAN
+    assert classify(True, False, 0.0, None, False) == WRONG_SPAN  # reader mode: no retrieval to blame
+
+
+def _result(qid, answers, prediction, rank=1, latency=100.0, citations=(True,), negative=None, best_f1=None):
+    em, f1 = score_answer(prediction, answers)
+    returned = [] if prediction is None else [
+        ReturnedAnswer(prediction, 0.5, [CitationCheck("a.txt", 0, len(prediction), ok) for ok in citations])]
+    return QuestionResult(id=qid, question="q?", gold_answers=list(answers), gold_sources=["a.txt"] if answers else [],
+                          prediction=prediction, answers=returned, exact_match=em, f1=f1, gold_rank=rank,
+                          retrieved=["a.txt"], latency_ms=latency, top_score=0.5, threshold=0.1,
+                          outcome=classify(bool(answers), prediction is None, em, rank, True),
+                          best_span_f1=best_f1 if best_f1 is not None else (f1 if answers else None), negative=negative)
+
+
+def test_aggregate_exact_keys_and_values():
+    results = [
+        _result("1", ["Denver Broncos"], "Denver Broncos", rank=1, latency=10),
+        _result("2", ["Denver Broncos"], "Denver", rank=2, latency=20, citations=(True, False)),
+        _result("3", ["seven"], None, rank=None, latency=30),
+        _result("4", [], None, rank=None, latency=40),
+        _result("5", [], "Pyongyang", rank=None, latency=50),
+    ]
+    m = aggregate(results, "open", 5, "abc123", retrieval_scored=True)
+    assert tuple(m) == METRIC_KEYS
+    assert (m["n"], m["n_answerable"], m["n_unanswerable"]) == (5, 3, 2)
+    assert m["exact_match"] == pytest.approx(100 * (1 + 0 + 0 + 1 + 0) / 5)
+    assert m["f1"] == pytest.approx(round(100 * (1 + 2 / 3 + 0 + 1 + 0) / 5, 2))
+    assert m["has_ans_exact_match"] == pytest.approx(round(100 / 3, 2))
+    assert m["has_ans_f1"] == pytest.approx(round(100 * (1 + 2 / 3) / 3, 2))
+    assert m["no_ans_accuracy"] == 0.5
+    assert m["recall_at_k"] == pytest.approx(round(2 / 3, 4))
+    assert m["mrr"] == pytest.approx(round((1 + 0.5) / 3, 4))
+    assert m["citations_valid"] == 0.75  # 4 citations returned (questions 1, 2, 2, 5), one wrong
+    assert m["latency_ms"] == {"p50": 30.0, "p95": 48.0}
+    assert (m["top_k"], m["mode"], m["git_commit"]) == (5, "open", "abc123")
+
+
+def test_aggregate_reader_mode_and_negatives():
+    neg = [NegativeResult("x.txt", 0.05, True), NegativeResult("y.txt", 0.4, False)]
+    results = [_result("1", ["seven"], "seven", negative=neg[0]), _result("2", ["eight"], None, negative=neg[1],
+                                                                          best_f1=1.0)]
+    plain = aggregate(results, "reader", None, None, retrieval_scored=False)
+    assert tuple(plain) == METRIC_KEYS
+    assert plain["recall_at_k"] is None and plain["mrr"] is None and plain["no_ans_accuracy"] is None
+    with_neg = aggregate(results, "reader", None, None, retrieval_scored=False, negatives=True)
+    assert tuple(with_neg) == METRIC_KEYS + NEGATIVE_KEYS
+    assert with_neg["negatives_abstain_rate"] == 0.5
+    assert with_neg["has_ans_f1"] == 50.0  # the abstention costs the second question
+    assert with_neg["has_ans_f1_no_threshold"] == 100.0  # its best span was right
+
+
+def test_aggregate_without_citations_is_null():
+    m = aggregate([_result("1", [], None)], "open", 5, None, retrieval_scored=True)
+    assert m["citations_valid"] is None and m["recall_at_k"] is None and m["no_ans_accuracy"] == 1.0
+
+
+# --- gold files ----------------------------------------------------------------------------------
+def test_parse_jsonl_and_errors():
+    qs = parse_jsonl('{"id": "a", "question": "Q?", "answers": ["x"], "sources": ["f.txt"]}\n\n'
+                     '{"id": "b", "question": "R?", "answers": [], "sources": []}\n')
+    assert [q.answerable for q in qs] == [True, False]
+    for bad in ('{"id": "a", "question": "Q?", "answers": "x", "sources": []}',
+                '{"id": "a", "question": "", "answers": [], "sources": []}',
+                '{"id": "a", "question": "Q?", "answers": ["x"], "sources": []}',
+                '{"id": "a", "question": "Q?", "answers": [], "sources": []}\n' * 2,
+                "not json"):
+        with pytest.raises(GoldFormatError):
+            parse_jsonl(bad)
+
+
+def test_parse_squad_names_and_negatives():
+    doc = {"data": [
+        {"title": "Sky_(United_Kingdom)", "paragraphs": [
+            {"context": "Sky is a broadcaster.", "qas": [{"id": "q1", "question": "What is Sky?",
+                                                          "answers": [{"text": "a broadcaster", "answer_start": 7}]}]},
+            {"context": "It is British.", "qas": [{"id": "q2", "question": "Is it?", "answers": [],
+                                                   "is_impossible": True}]}]},
+        {"title": "Other", "paragraphs": [{"context": "Nothing here.", "qas": []}]},
+    ]}
+    paragraphs, questions = parse_squad(doc)
+    assert [p.doc for p in paragraphs] == ["Sky__United_Kingdom-000.txt", "Sky__United_Kingdom-001.txt",
+                                           "Other-000.txt"]
+    assert questions[0].sources == ("Sky__United_Kingdom-000.txt",) and not questions[1].answerable
+    neg = negative_paragraph(questions[0], paragraphs[0], paragraphs)
+    assert neg.article != paragraphs[0].article
+    assert neg == negative_paragraph(questions[0], paragraphs[0], paragraphs)  # deterministic
+    assert document_name("Super_Bowl_50", 3) == "Super_Bowl_50-003.txt"
+    with pytest.raises(GoldFormatError):
+        parse_squad({"version": "1.1"})
+
+
+# --- calibration -------------------------------------------------------------------------------
+def _reading(scores: list[float]) -> PassageReading:
+    text = "alpha beta gamma delta epsilon"
+    p = Passage("f.txt:0-30", "f.txt", 0, len(text), text)
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+    return PassageReading(p, tuple(Span(p, a, b, s) for (a, b), s in zip(words, scores)), 0.1)
+
+
+@pytest.mark.parametrize("scores", [[0.3, 0.2], [0.05], [0.1, 0.1, 0.09], []])
+def test_assemble_answers_iff_best_score_reaches_threshold(scores):
+    """What the calibration assumes about ``qa.answers.assemble``."""
+    readings = [_reading(scores)]
+    best, _ = assemble(readings, 0.0, 1)
+    for t in (0.0, 0.05, 0.0999, 0.1, 0.25, 0.3, 0.31, 1.0):
+        answers, no_answer = assemble(readings, t, 1)
+        assert bool(answers) == bool(best and best[0].score >= t)
+        assert (no_answer is None) == bool(answers)
+
+
+def test_curve_point_and_choose_threshold():
+    samples = [Sample(0.9, 1.0, 1.0, 0.01), Sample(0.5, 0.0, 0.5, 0.02), Sample(0.2, 1.0, 1.0, 0.3),
+               Sample(0.05, 0.0, 0.0, 0.04), Sample(0.6, 1.0, 1.0, 0.05)]
+    p = curve_point(samples, 0.0)
+    assert (p.negatives_abstain_rate, p.has_ans_f1, p.answered_rate) == (0.0, pytest.approx(70.0), 1.0)
+    p = curve_point(samples, 0.25)
+    assert p.negatives_abstain_rate == 0.8 and p.has_ans_f1 == pytest.approx(50.0)
+    chosen = choose_threshold(samples, 0.8)  # 4 of 5 negatives must fall below: just above 0.05
+    assert chosen.threshold == pytest.approx(0.0501) and chosen.negatives_abstain_rate == 0.8
+    assert chosen.has_ans_f1 == pytest.approx(70.0)
+    assert choose_threshold(samples, 1.0).threshold == pytest.approx(0.3001)
+    assert choose_threshold(samples, 0.0).threshold == 0.0
+    # the lowest feasible threshold is the best one: nothing lower reaches the rate, nothing higher has more F1
+    for t in [i / 1000 for i in range(1001)]:
+        q = curve_point(samples, t)
+        if q.negatives_abstain_rate >= 0.8:
+            assert t >= chosen.threshold - 1e-4 and q.has_ans_f1 <= chosen.has_ans_f1 + 1e-9
+
+
+def test_spread_is_even_and_deterministic():
+    items = list(range(10))
+    assert spread(items, 5) == [0, 2, 4, 6, 8]
+    assert spread(items, 3) == [0, 3, 6]
+    assert spread(items, None) == items and spread(items, 50) == items
