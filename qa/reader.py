@@ -196,8 +196,8 @@ class TransformersReader:
                     score = float(np.exp(ls[a] + le[b]))
                     c_start, c_end = offsets[cand[a]][0], offsets[cand[b]][1]
                     c_start, c_end = tidy_span(text, c_start, c_end)
-                    if c_end <= c_start:
-                        continue
+                    if c_end <= c_start or "\n" in text[c_start:c_end]:
+                        continue  # empty, or across a line break (a heading glued to a sentence)
                     key = (c_start, c_end)
                     if score > spans[p_idx].get(key, 0.0):
                         spans[p_idx][key] = score
