@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open mode: index folder, built or brought up to date first "
                         "[env CITEQA_INDEX_DIR; default a temporary folder (JSONL) or the cache (SQuAD)]")
     p.add_argument("--top-k", type=int, metavar="K",
-                   help="open mode: passages retrieved and read [env CITEQA_TOP_K, default 5]")
+                   help="open mode: passages retrieved and read [env CITEQA_TOP_K, default 8]")
     subset = p.add_mutually_exclusive_group()
     subset.add_argument("--limit", type=int, metavar="N", help="score only the first N questions of the file")
     subset.add_argument("--sample", type=int, metavar="N",

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from qa.text import normalize_answer
-from qa.types import Answer, Citation, NoAnswer, PassageReading
+from qa.types import Answer, Citation, NoAnswer, PassageReading, Span
 
 _HEDGE = re.compile(
     r"^(?:about|around|roughly|approximately|approx\.|nearly|almost|some|over|under|just|only|"
@@ -63,17 +63,35 @@ def relevance_weights(similarities: dict[str, float], temperature: float) -> dic
     return {pid: math.exp((sim - best) / temperature) for pid, sim in similarities.items()}
 
 
+def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
+    """The reader's best span at each place in a passage, scored with the probability of the place.
+
+    Spans that overlap ("700 kilometers", "roughly 700 kilometers", "700 kilometers (435 miles)")
+    are one answer with uncertain boundaries: the best of them stands for the place and its score
+    is the summed probability of all of them (still in [0, 1], as span probabilities sum to at most 1).
+    """
+    remaining = sorted(reading.spans, key=lambda s: -s.score)
+    located: list[tuple[Span, float]] = []
+    while remaining:
+        best = remaining[0]
+        overlapping = [s for s in remaining if s.start < best.end and best.start < s.end]
+        located.append((best, min(1.0, sum(s.score for s in overlapping))))
+        remaining = [s for s in remaining if s not in overlapping]
+    return located
+
+
 def candidates_from(readings: list[PassageReading], weights: dict[str, float] | None = None) -> list[Candidate]:
     """All spans as file-level candidates, best first, one per place in a file.
 
     A span's score is the reader's, times its passage's relevance weight when ``weights`` are given.
     """
     weights = weights or {}
-    raw = [
-        Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
-                  s.score * weights.get(r.passage.id, 1.0), r.passage.id, r.passage.text, r.passage.start)
-        for r in readings for s in r.spans
-    ]
+    raw: list[Candidate] = []
+    for r in readings:
+        weight = weights.get(r.passage.id, 1.0)
+        for s, mass in located_spans(r):
+            raw.append(Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
+                                 mass * weight, r.passage.id, r.passage.text, r.passage.start))
     raw.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
     for c in raw:

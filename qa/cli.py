@@ -77,7 +77,7 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
 
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")],
-        top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="passages to read (env CITEQA_TOP_K; default 5)")] = None,
+        top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="passages to read (env CITEQA_TOP_K; default 8)")] = None,
         max_answers: Annotated[Optional[int], typer.Option("--max-answers", min=1)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
         corpus: CorpusOpt = None, index: IndexOpt = None,

@@ -78,7 +78,7 @@ class TransformersReader:
     """A Hugging Face extractive QA model on the CPU; ``warm_up`` loads it once."""
 
     def __init__(self, model: str, max_seq_len: int = 256, doc_stride: int = 128, max_answer_len: int = 30,
-                 batch_size: int = 16, max_query_len: int = 64, spans_per_passage: int = 5,
+                 batch_size: int = 16, max_query_len: int = 64, spans_per_passage: int = 10,
                  threads: int = 0, bf16: bool | None = None) -> None:
         if max_seq_len < 32:
             raise ValueError(f"max_seq_len must be at least 32, got {max_seq_len}")

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
                               description="extractive QA checkpoint: a local folder or a Hugging Face id")
     embedding_model: str = Field("", description="sentence-transformers folder; empty = packaged all-MiniLM-L6-v2")
 
-    top_k: int = Field(5, ge=1, le=50, description="passages retrieved and read per question")
+    top_k: int = Field(8, ge=1, le=50, description="passages retrieved and read per question")
     max_answers: int = Field(3, ge=1, le=20, description="distinct answers returned at most")
     no_answer_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="answers scoring below this are withheld; empty = the reader's calibrated value")
