@@ -116,10 +116,13 @@ def test_gold_jsonl_open_mode(tmp_path, capsys):
     assert main(["--gold", str(GOLD_DEV), "--out", str(out), "--limit", "5", "--corpus", str(SEEDS),
                  "--reader", reader_model_path()]) == 0
     metrics, rows = _check_outputs(out, 5)
-    assert (metrics["mode"], metrics["top_k"]) == ("open", 5)
+    from qa.settings import Settings
+
+    default_top_k = Settings().top_k
+    assert (metrics["mode"], metrics["top_k"]) == ("open", default_top_k)
     assert metrics["recall_at_k"] is not None and 0.0 <= metrics["mrr"] <= metrics["recall_at_k"] <= 1.0
     assert [r["id"] for r in rows] == ["d01", "d02", "d03", "d04", "d05"]  # the first five, in file order
-    assert all(len(r["retrieved"]) == 5 for r in rows)
+    assert all(len(r["retrieved"]) == default_top_k for r in rows)
     _verify_citations(rows, lambda name: (SEEDS / name).read_text(encoding="utf-8"))
     assert "EM=" in capsys.readouterr().out
 
