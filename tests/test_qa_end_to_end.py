@@ -103,3 +103,27 @@ def test_cli_refuses_a_mismatched_index(tmp_path, seed_corpus):
                            text=True, timeout=300)
     assert asked.returncode == 2
     assert "built differently" in asked.stderr and "citeqa index" in asked.stderr
+
+
+def test_cli_check_reports_drift(tmp_path):
+    import shutil
+
+    from tests.conftest import SEEDS
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    env = {"CITEQA_CORPUS_DIR": str(corpus), "CITEQA_INDEX_DIR": str(tmp_path / "index"),
+           "CITEQA_READER_MODEL": make_settings(corpus, tmp_path).reader_model, "HF_HUB_OFFLINE": "1",
+           "PATH": "/usr/bin:/bin"}
+    cli = [sys.executable, "-m", "qa.cli"]
+    assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
+    ok = subprocess.run(cli + ["check"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0 and "agree" in ok.stdout
+    first = sorted(corpus.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    (corpus / "added.txt").write_text("A new article about a bridge.\n", encoding="utf-8")
+    drift = subprocess.run(cli + ["check"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert drift.returncode == 1
+    assert f"{first.name}: changed on disk" in drift.stdout and "added.txt: in" in drift.stdout
+    assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
+    assert subprocess.run(cli + ["check"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
