@@ -86,8 +86,6 @@ class IndexSnapshot:
             return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
         return self.faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
 
-    def passages_of(self, name: str) -> list[int]:
-        return [i for i, p in enumerate(self.passages) if p.file == name]
 
 
 def _fsync_dir(path: Path) -> None:
