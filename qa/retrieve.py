@@ -50,12 +50,14 @@ class HybridRetriever:
         corpus = [bm25_tokens(p.text) for p in snapshot.passages]
         self._bm25 = BM25Okapi(corpus) if corpus and any(corpus) else None
 
-    def retrieve(self, question: str, top_k: int) -> list[ScoredPassage]:
+    def retrieve(self, question: str, top_k: int, query: np.ndarray | None = None) -> list[ScoredPassage]:
+        """The ``top_k`` best passages; ``query`` is the question's embedding (1 x dim) if already known."""
         n = len(self.snapshot.passages)
         if n == 0 or top_k < 1:
             return []
         depth = min(n, max(self.candidates, 4 * top_k))
-        query = self.embedder.embed_queries([question])
+        if query is None:
+            query = self.embedder.embed_queries([question])
         _, dense_ids = self.snapshot.search(query, depth)
         dense = [int(i) for i in dense_ids[0] if i >= 0]
         lexical: list[int] = []

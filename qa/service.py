@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from index.builder import BuildReport, apply_changes, build_index, index_spec, load_reusable
 from index.ingest import decode_article
 from index.chunking import ChunkingParams
@@ -24,6 +26,7 @@ from qa.answers import assemble, relevance_weights
 from qa.cache import SingleFlightCache
 from qa.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument, InvalidRequest
 from qa.reader import Reader, TransformersReader
+from qa.reading_cache import CachingReader
 from qa.retrieve import HybridRetriever
 from qa.settings import Settings
 from qa.types import AskResult
@@ -80,6 +83,9 @@ class QAService:
         self._retriever: HybridRetriever | None = None
         self._swap_lock = threading.Lock()
         self._cache: SingleFlightCache[AskResult] = SingleFlightCache(s.answer_cache_size)
+        # survive index updates: a question's embedding, and its readings of unchanged passages
+        self._query_vectors: SingleFlightCache[np.ndarray] = SingleFlightCache(s.answer_cache_size)
+        self._reading = CachingReader(self.reader, s.reading_cache_size)
 
     # ------------------------------------------------------------------ lifecycle
     def warm_up(self, load_index: bool = True) -> None:
@@ -162,10 +168,11 @@ class QAService:
                 threshold: float) -> AskResult:
         """retrieve → read → cite, on one pinned index version."""
         t0 = time.perf_counter()
-        retrieved = retriever.retrieve(question, top_k)
+        query, _ = self._query_vectors.get_or_compute(question, lambda: self.embedder.embed_queries([question]))
+        retrieved = retriever.retrieve(question, top_k, query=query)
         passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
-        readings = self.reader.read(question, passages)
+        readings = self._reading.read(question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
         answers, no_answer = assemble(readings, threshold, max_answers, weights)
         t2 = time.perf_counter()

@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import random
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -49,6 +50,7 @@ class TrainConfig:
     max_query_len: int = 64
     negative_ratio: float = 0.25
     same_article_negative_share: float = 0.5
+    removed_sentence_ratio: float = 0.0
     seed: int = 13
     save_every: int = 200
     snapshot_every: int = 500
@@ -75,9 +77,26 @@ def load_squad(path: str | Path) -> list[dict]:
         return json.load(f)["data"]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def without_answer_sentence(context: str, answer_start: int, answer_end: int, answers: set[str]) -> str | None:
+    """``context`` minus the sentence(s) holding the answer, or ``None`` when an answer would remain.
+
+    The hardest negatives: same topic, same names, only the fact asked for is gone.
+    """
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(context)] + [len(context)]
+    kept = [context[a:b] for a, b in zip(bounds, bounds[1:]) if b <= answer_start or a >= answer_end]
+    rest = "".join(kept).strip()
+    if len(kept) < 2 or len(rest) < 100 or any(t in rest.lower() for t in answers):
+        return None
+    return rest
+
+
 def build_examples(articles: list[dict], negative_ratio: float, same_article_share: float,
-                   seed: int) -> list[QAExample]:
-    """Positive SQuAD examples plus negatives built from paragraphs without the answer."""
+                   seed: int, removed_sentence_ratio: float = 0.0) -> list[QAExample]:
+    """Positive SQuAD examples plus negatives: other paragraphs without the answer and, for a
+    ``removed_sentence_ratio`` share of the questions, their own paragraph without the answer's sentence."""
     rng = random.Random(seed)
     examples: list[QAExample] = []
     for a_idx, article in enumerate(articles):
@@ -87,6 +106,12 @@ def build_examples(articles: list[dict], negative_ratio: float, same_article_sha
                 ans = qa["answers"][0]
                 examples.append(QAExample(qa["id"], qa["question"], para["context"],
                                           ans["answer_start"], ans["text"]))
+                if removed_sentence_ratio and rng.random() < removed_sentence_ratio:
+                    rest = without_answer_sentence(para["context"], ans["answer_start"],
+                                                   ans["answer_start"] + len(ans["text"]),
+                                                   {a["text"].lower() for a in qa["answers"]})
+                    if rest is not None:
+                        examples.append(QAExample(qa["id"] + "-cut", qa["question"], rest, -1, ""))
                 if rng.random() >= negative_ratio:
                     continue
                 answers = {a["text"].lower() for a in qa["answers"]}
@@ -215,11 +240,13 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
 
     tokenizer = AutoTokenizer.from_pretrained(cfg.base_model)
     cache = run / f"features-{cfg.max_seq_len}-{cfg.doc_stride}-{cfg.negative_ratio}-{cfg.seed}.pt"
+    if cfg.removed_sentence_ratio:
+        cache = cache.with_name(cache.stem + f"-cut{cfg.removed_sentence_ratio}.pt")
     if cache.exists():
         features = torch.load(cache)
     else:
         examples = build_examples(load_squad(cfg.train_file), cfg.negative_ratio,
-                                  cfg.same_article_negative_share, cfg.seed)
+                                  cfg.same_article_negative_share, cfg.seed, cfg.removed_sentence_ratio)
         log.info("examples: %d (%d negatives)", len(examples), sum(e.answer_start < 0 for e in examples))
         features = tokenize_features(examples, tokenizer, cfg.max_seq_len, cfg.doc_stride, cfg.max_query_len)
         _atomic_save(features, cache)
@@ -230,7 +257,7 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
     log.info("features: %d (%d null-labelled), %d steps/epoch, %d steps", n,
              sum(1 for s in features["start"] if s == 0), steps_per_epoch, total_steps)
 
-    model = AutoModelForQuestionAnswering.from_pretrained(cfg.base_model)
+    model = AutoModelForQuestionAnswering.from_pretrained(cfg.base_model, dtype=torch.float32)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {"params": [p for name, p in model.named_parameters() if not name.endswith(no_decay)],
@@ -309,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="Hugging Face checkpoint to start from (default: the packaged all-MiniLM-L6-v2 encoder)")
     p.add_argument("--run-dir", default="runs/reader", help="checkpoints, caches and logs (git-ignored)")
     for field in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "max_seq_len", "doc_stride",
-                  "negative_ratio", "seed", "save_every", "snapshot_every", "threads"):
+                  "negative_ratio", "removed_sentence_ratio", "seed", "save_every", "snapshot_every", "threads"):
         default = TrainConfig.__dataclass_fields__[field].default
         p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
     p.add_argument("--no-bf16", action="store_true", help="train in fp32")
@@ -325,7 +352,8 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(train_file=args.train_file, base_model=base, run_dir=args.run_dir, epochs=args.epochs,
                       batch_size=args.batch_size, learning_rate=args.learning_rate,
                       warmup_ratio=args.warmup_ratio, max_seq_len=args.max_seq_len, doc_stride=args.doc_stride,
-                      negative_ratio=args.negative_ratio, seed=args.seed, save_every=args.save_every,
+                      negative_ratio=args.negative_ratio,
+                      removed_sentence_ratio=args.removed_sentence_ratio, seed=args.seed, save_every=args.save_every,
                       snapshot_every=args.snapshot_every, threads=args.threads, bf16=not args.no_bf16)
     train(cfg, resume=args.resume, max_steps=args.max_steps)
 

@@ -1,0 +1,45 @@
+"""The negatives the reader is trained on really lack the answer (training itself never runs in tests)."""
+
+from __future__ import annotations
+
+from qa.training import build_examples, without_answer_sentence
+
+CONTEXT = ("The bridge was designed by Anna Berg in 1998. It opened to traffic on 4 May 2004 after six years of "
+           "work. The city council paid for most of it. Engineers praised its light steel deck.")
+
+
+def test_the_answer_sentence_is_cut_and_the_rest_kept():
+    start = CONTEXT.index("4 May 2004")
+    rest = without_answer_sentence(CONTEXT, start, start + len("4 May 2004"), {"4 may 2004"})
+    assert rest == ("The bridge was designed by Anna Berg in 1998. The city council paid for most of it. "
+                    "Engineers praised its light steel deck.")
+
+
+def test_no_negative_when_the_answer_is_also_elsewhere():
+    text = CONTEXT + " Anna Berg attended the opening."
+    start = text.index("Anna Berg")
+    assert without_answer_sentence(text, start, start + 9, {"anna berg"}) is None
+
+
+def test_no_negative_from_a_one_sentence_paragraph():
+    text = "The bridge opened to traffic on 4 May 2004 after six years of work by hundreds of engineers and crews."
+    start = text.index("4 May")
+    assert without_answer_sentence(text, start, start + 10, {"4 may 2004"}) is None
+
+
+def test_build_examples_labels_every_negative_null_and_keeps_answers_out():
+    articles = [{"title": f"a{i}", "paragraphs": [
+        {"context": CONTEXT.replace("Anna Berg", f"Person {i}{j}"),
+         "qas": [{"id": f"q{i}{j}", "question": "Who designed the bridge?",
+                  "answers": [{"text": f"Person {i}{j}", "answer_start": CONTEXT.index("Anna Berg")}]}]}
+        for j in range(3)]} for i in range(3)]
+    examples = build_examples(articles, negative_ratio=1.0, same_article_share=0.5, seed=1,
+                              removed_sentence_ratio=1.0)
+    positives = [e for e in examples if e.answer_start >= 0]
+    negatives = [e for e in examples if e.answer_start < 0]
+    assert len(positives) == 9 and any(e.qid.endswith("-cut") for e in negatives)
+    for e in positives:
+        assert e.context[e.answer_start:e.answer_start + len(e.answer_text)] == e.answer_text
+    answer_of = {e.qid: e.answer_text.lower() for e in positives}
+    for e in negatives:
+        assert answer_of[e.qid.rsplit("-", 1)[0]] not in e.context.lower()
