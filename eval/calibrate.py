@@ -37,6 +37,7 @@ class Sample:
     pos_em: float  # of the best span, in [0, 1]
     pos_f1: float
     neg_score: float
+    cut_score: float | None = None  # best span on the own paragraph without the answer's sentence (a hard negative)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class CurvePoint:
     has_ans_f1: float  # 0-100, abstentions count 0
     has_ans_exact_match: float  # 0-100
     answered_rate: float  # share of answerable questions answered, in [0, 1]
+    hard_abstain_rate: float | None = None  # on the own paragraphs with the answer's sentence cut, in [0, 1]
 
 
 def curve_point(samples: Sequence[Sample], threshold: float) -> CurvePoint:
@@ -53,12 +55,14 @@ def curve_point(samples: Sequence[Sample], threshold: float) -> CurvePoint:
         raise ValueError("no samples to calibrate on")
     n = len(samples)
     answered = [s for s in samples if s.pos_score >= threshold]
+    cut = [s.cut_score for s in samples if s.cut_score is not None]
     return CurvePoint(
         threshold=threshold,
         negatives_abstain_rate=sum(s.neg_score < threshold for s in samples) / n,
         has_ans_f1=100.0 * sum(s.pos_f1 for s in answered) / n,
         has_ans_exact_match=100.0 * sum(s.pos_em for s in answered) / n,
         answered_rate=len(answered) / n,
+        hard_abstain_rate=sum(c < threshold for c in cut) / len(cut) if cut else None,
     )
 
 
@@ -84,7 +88,7 @@ def collect(reader, gold, questions, pool, desc: str) -> list[Sample]:
     """Read each question against its own paragraph and against a negative from ``pool``."""
     from tqdm import tqdm
 
-    from eval.gold import negative_paragraph, paragraph_passage
+    from eval.gold import cut_paragraph, negative_paragraph, paragraph_passage
     from eval.metrics import score_answer
     from qa.answers import assemble
 
@@ -92,11 +96,15 @@ def collect(reader, gold, questions, pool, desc: str) -> list[Sample]:
     for q in tqdm(questions, desc=desc, unit="q", file=sys.stderr, dynamic_ncols=True):
         own = gold.paragraph(q.paragraph)
         other = negative_paragraph(q, own, pool)
-        readings = reader.read(q.question, [paragraph_passage(own), paragraph_passage(other)])
+        cut = cut_paragraph(q, own)
+        paragraphs = [own, other] + ([cut] if cut is not None else [])
+        readings = reader.read(q.question, [paragraph_passage(p) for p in paragraphs])
         best, _ = assemble(readings[:1], 0.0, 1)
-        neg, _ = assemble(readings[1:], 0.0, 1)
+        neg, _ = assemble(readings[1:2], 0.0, 1)
+        cut_best, _ = assemble(readings[2:], 0.0, 1) if cut is not None else (None, None)
         em, f1 = score_answer(best[0].text, q.answers) if best else (0.0, 0.0)
-        samples.append(Sample(best[0].score if best else 0.0, em, f1, neg[0].score if neg else 0.0))
+        cut_score = None if cut is None else (cut_best[0].score if cut_best else 0.0)
+        samples.append(Sample(best[0].score if best else 0.0, em, f1, neg[0].score if neg else 0.0, cut_score))
     return samples
 
 
@@ -110,12 +118,19 @@ def split_articles(gold) -> tuple[set[int], set[int]]:
 
 
 def curve_table(grid: Sequence[float], cal: Sequence[Sample], held: Sequence[Sample]) -> list[str]:
-    lines = ["threshold  negatives abstain (cal / held-out)  answerable F1 (cal / held-out)  answered (cal)",
-             "---------  ----------------------------------  ------------------------------  --------------"]
+    lines = ["threshold  negatives abstain (cal / held-out)  answerable F1 (cal / held-out)  answered (cal)"
+             "  hard negatives abstain (cal / held-out)",
+             "---------  ----------------------------------  ------------------------------  --------------"
+             "  ---------------------------------------"]
+
+    def rate(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
     for t in grid:
         c, h = curve_point(cal, t), curve_point(held, t)
         lines.append(f"{t:9.4f}  {c.negatives_abstain_rate:16.3f} / {h.negatives_abstain_rate:<15.3f}  "
-                     f"{c.has_ans_f1:14.2f} / {h.has_ans_f1:<13.2f}  {c.answered_rate:14.3f}")
+                     f"{c.has_ans_f1:14.2f} / {h.has_ans_f1:<13.2f}  {c.answered_rate:14.3f}"
+                     f"  {rate(c.hard_abstain_rate):>19} / {rate(h.hard_abstain_rate):<17}")
     return lines
 
 
@@ -132,6 +147,9 @@ def plot_curve(path: Path, cal: Sequence[Sample], held: Sequence[Sample], chosen
         ax.plot(ts, [p.negatives_abstain_rate for p in points], style, color="tab:orange",
                 label=f"negatives abstain rate ({name})")
         ax.plot(ts, [p.has_ans_f1 / 100 for p in points], style, color="tab:blue", label=f"answerable F1/100 ({name})")
+        if points[0].hard_abstain_rate is not None:
+            ax.plot(ts, [p.hard_abstain_rate for p in points], style, color="tab:red",
+                    label=f"hard negatives abstain rate ({name})")
     ax.axhline(min_abstain, color="gray", linewidth=0.8)
     ax.axvline(chosen, color="black", linestyle="--", label=f"chosen threshold {chosen:.4f}")
     ax.set_xlabel("no-answer threshold")
@@ -160,7 +178,8 @@ def write_outputs(out: Path, record: dict, halves: dict[str, list[Sample]], summ
                   min_abstain: float) -> None:
     """calibration.md (the table), calibration.png (the curves), calibration.json (the record and raw samples)."""
     out.mkdir(parents=True, exist_ok=True)
-    samples = {name: [[round(x, 6) for x in astuple(s)] for s in rows] for name, rows in halves.items()}
+    samples = {name: [[None if x is None else round(x, 6) for x in astuple(s)] for s in rows]
+               for name, rows in halves.items()}
     data = {**record, "sample_fields": [f.name for f in fields(Sample)], "samples": samples}
     (out / "calibration.json").write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
     plot_curve(out / "calibration.png", halves["calibration"], halves["held-out"], chosen, min_abstain)
@@ -239,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"chosen  {chosen.threshold:.4f}: negatives abstain {chosen.negatives_abstain_rate:.3f}, "
         f"answerable F1 {chosen.has_ans_f1:.2f} (cal) | held-out: negatives abstain "
         f"{check.negatives_abstain_rate:.3f}, answerable F1 {check.has_ans_f1:.2f}",
+        f"hard negatives (own paragraph, answer sentence cut) abstain at the chosen threshold: "
+        f"{chosen.hard_abstain_rate if chosen.hard_abstain_rate is not None else float('nan'):.3f} (cal), "
+        f"{check.hard_abstain_rate if check.hard_abstain_rate is not None else float('nan'):.3f} (held-out)",
     ]
     print("\n".join(summary))
 
@@ -249,7 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                          f"{args.min_abstain:.0%} negatives abstain with maximal answerable F1",
         "negatives_abstain_rate": round(chosen.negatives_abstain_rate, 4),
         "has_ans_f1": round(chosen.has_ans_f1, 2),
+        "hard_negatives_abstain_rate": None if chosen.hard_abstain_rate is None else round(chosen.hard_abstain_rate, 4),
         "held_out": {"negatives_abstain_rate": round(check.negatives_abstain_rate, 4),
+                     "hard_negatives_abstain_rate": None if check.hard_abstain_rate is None
+                     else round(check.hard_abstain_rate, 4),
                      "has_ans_f1": round(check.has_ans_f1, 2), "questions": len(held)},
     }
     if args.out:

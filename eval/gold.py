@@ -227,6 +227,22 @@ def negative_paragraph(question: GoldQuestion, own: Paragraph, pool: Sequence[Pa
     return candidates[(h // len(articles)) % len(candidates)]
 
 
+def cut_paragraph(question: GoldQuestion, own: Paragraph) -> Paragraph | None:
+    """A hard negative: ``own`` without the sentence holding the first reference answer found in it
+    (``None`` if no reference is found, another one would remain, or too little text is left)."""
+    from qa.negatives import without_answer_sentence
+
+    for answer in question.answers:
+        at = own.text.find(answer)
+        if answer and at >= 0:
+            rest = without_answer_sentence(own.text, at, at + len(answer), {a.lower() for a in question.answers})
+            if rest is None:
+                return None
+            return Paragraph(doc=own.doc.removesuffix(".txt") + "-cut.txt", title=own.title, article=own.article,
+                             index=own.index, text=rest)
+    return None
+
+
 def spread(items: Sequence[T], limit: int | None) -> list[T]:
     """At most ``limit`` items evenly spaced over the sequence (every part gets its share), in order."""
     if limit is None or limit >= len(items):

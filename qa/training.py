@@ -24,13 +24,14 @@ import logging
 import math
 import os
 import random
-import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+
+from qa.negatives import without_answer_sentence
 
 log = logging.getLogger("citeqa.training")
 
@@ -75,22 +76,6 @@ def load_squad(path: str | Path) -> list[dict]:
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
         return json.load(f)["data"]
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
-
-
-def without_answer_sentence(context: str, answer_start: int, answer_end: int, answers: set[str]) -> str | None:
-    """``context`` minus the sentence(s) holding the answer, or ``None`` when an answer would remain.
-
-    The hardest negatives: same topic, same names, only the fact asked for is gone.
-    """
-    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(context)] + [len(context)]
-    kept = [context[a:b] for a, b in zip(bounds, bounds[1:]) if b <= answer_start or a >= answer_end]
-    rest = "".join(kept).strip()
-    if len(kept) < 2 or len(rest) < 100 or any(t in rest.lower() for t in answers):
-        return None
-    return rest
 
 
 def build_examples(articles: list[dict], negative_ratio: float, same_article_share: float,

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from eval.calibrate import Sample, choose_threshold, curve_point
-from eval.gold import GoldFormatError, document_name, negative_paragraph, parse_jsonl, parse_squad, spread
+from eval.gold import (GoldFormatError, cut_paragraph, document_name, negative_paragraph, parse_jsonl, parse_squad,
+                       spread)
 from eval.metrics import (
     CORRECT, CORRECT_ABSTENTION, FALSE_ABSTENTION, FALSE_ANSWER, METRIC_KEYS, NEGATIVE_KEYS, RETRIEVAL_MISS,
     WRONG_SPAN, CitationCheck, NegativeResult, QuestionResult, ReturnedAnswer, aggregate, classify, first_gold_rank,
@@ -290,6 +291,29 @@ def test_curve_point_and_choose_threshold():
         q = curve_point(samples, t)
         if q.negatives_abstain_rate >= 0.8:
             assert t >= chosen.threshold - 1e-4 and q.has_ans_f1 <= chosen.has_ans_f1 + 1e-9
+
+
+def test_cut_paragraph_is_a_hard_negative():
+    text = ("The station opened in 1902 under the name Victoria Road. It was rebuilt after a fire in 1961. "
+            "Today it serves two lines and about 9,000 passengers a day.")
+    doc = {"version": "1.1", "data": [{"title": "Station", "paragraphs": [{"context": text, "qas": [
+        {"id": "q1", "question": "When was it rebuilt?", "answers": [{"text": "1961", "answer_start": 87}]},
+        {"id": "q2", "question": "What was it called?", "answers": [{"text": "Victoria Road", "answer_start": 42}]},
+        {"id": "q3", "question": "What is it?", "answers": [{"text": "station", "answer_start": 4}]}]}]}]}
+    paragraphs, questions = parse_squad(doc)
+    cut = cut_paragraph(questions[0], paragraphs[0])
+    assert cut is not None and "1961" not in cut.text and "fire" not in cut.text
+    assert cut.text.startswith("The station opened in 1902") and cut.text.endswith("passengers a day.")
+    assert cut.doc != paragraphs[0].doc and cut.article == paragraphs[0].article
+    assert cut_paragraph(questions[1], paragraphs[0]) is None  # fewer than 100 characters would be left
+    assert cut_paragraph(questions[2], paragraphs[0]) is None  # "station" is in the other sentences too
+
+
+def test_curve_point_reports_the_hard_negatives():
+    samples = [Sample(0.9, 1.0, 1.0, 0.01, 0.5), Sample(0.5, 0.0, 0.5, 0.02, None), Sample(0.2, 1.0, 1.0, 0.3, 0.1)]
+    assert curve_point(samples, 0.3).hard_abstain_rate == 0.5
+    assert curve_point(samples, 0.6).hard_abstain_rate == 1.0
+    assert curve_point(samples[1:2], 0.6).hard_abstain_rate is None
 
 
 def test_spread_is_even_and_deterministic():
