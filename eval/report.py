@@ -76,6 +76,7 @@ _ROWS = (  # key, label
     ("has_ans_f1_no_threshold", "Answerable: F1 with no threshold"),
     ("no_ans_accuracy", "Unanswerable: abstained (fraction)"),
     ("negatives_abstain_rate", "Negative paragraphs: abstained (fraction)"),
+    ("hard_negatives_abstain_rate", "Hard negatives (own paragraph, answer sentence cut): abstained (fraction)"),
     ("recall_at_k", "Recall@k (gold source retrieved)"),
     ("mrr", "MRR of the first gold source"),
     ("citations_valid", "Citations exact (fraction)"),
@@ -158,7 +159,7 @@ def plot_scores(path: Path, results: Sequence[QuestionResult], threshold: float)
 
     groups: dict[str, list[float]] = {"best candidate right (EM = 1)": [], "best candidate wrong": [],
                                       "abstained, candidate unknown": [], "unanswerable questions": [],
-                                      "negative paragraphs": []}
+                                      "negative paragraphs": [], "hard negatives": []}
     for r in results:
         if not r.answerable:
             groups["unanswerable questions"].append(r.top_score)
@@ -169,7 +170,9 @@ def plot_scores(path: Path, results: Sequence[QuestionResult], threshold: float)
                 r.top_score)
         if r.negative is not None:
             groups["negative paragraphs"].append(r.negative.top_score)
-    colors = ["tab:green", "tab:red", "tab:gray", "tab:purple", "tab:orange"]
+        if r.hard_negative is not None:
+            groups["hard negatives"].append(r.hard_negative.top_score)
+    colors = ["tab:green", "tab:red", "tab:gray", "tab:purple", "tab:orange", "tab:brown"]
     bins = np.linspace(0.0, 1.0, 51)
     fig, ax = plt.subplots(figsize=(7.5, 4.0), dpi=100)
     for (label, scores), color in zip(groups.items(), colors):
@@ -200,7 +203,8 @@ def render(metrics: dict[str, Any], results: Sequence[QuestionResult], info: Run
                      f"top_k {info.top_k}")
     else:
         lines.append("- each question read against its own paragraph" +
-                     (" and against a paragraph of another article (negatives)" if info.negatives else ""))
+                     (" and against a paragraph of another article and its own paragraph with the answer's sentence cut "
+                      "(negatives)" if info.negatives else ""))
     lines += [f"- latency: wall clock per question with {info.threads} torch thread(s) on {os.cpu_count()} CPU cores",
               f"- git commit `{metrics['git_commit']}`, {info.seconds:.0f} s", ""]
     lines += ["## Headline", ""] + headline(metrics, targets, results) + [""]

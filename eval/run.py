@@ -42,7 +42,8 @@ Modes:
           folder, or CITEQA_INDEX_DIR when set). SQuAD: over all paragraphs of the file,
           written and indexed once under --cache-dir and reused by later runs.
   reader  SQuAD only: the reader alone on each question's own paragraph (no retrieval).
-          --negatives also reads each question against a paragraph of another article.
+          --negatives also reads each question against a paragraph of another article and
+          against its own paragraph with the answer's sentence cut (a hard negative).
 """
 
 EPILOG = """\
@@ -82,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="no-answer threshold in [0, 1] [env CITEQA_NO_ANSWER_THRESHOLD; default the reader's "
                         "calibrated value from citeqa.json]")
     p.add_argument("--negatives", action="store_true",
-                   help="reader mode: also pair each question with a paragraph of another article and report "
-                        "negatives_abstain_rate and has_ans_f1_no_threshold")
+                   help="reader mode: also pair each question with a paragraph of another article and with its "
+                        "own paragraph minus the answer's sentence; report negatives_abstain_rate, "
+                        "hard_negatives_abstain_rate and has_ans_f1_no_threshold")
     p.add_argument("--cache-dir", type=Path, default=Path(".citeqa/eval-cache"), metavar="DIR",
                    help="SQuAD open mode: where paragraph corpora and their indexes are kept (default %(default)s)")
     return p
@@ -193,11 +195,23 @@ def run_open(questions: Sequence[GoldQuestion], settings: Settings,
 
 
 # ---------------------------------------------------------------------------------- reader mode
+def _read_negative(reader, question: str, paragraph, threshold: float):
+    """The reader on a paragraph that does not answer ``question``: its best score, and whether it abstained."""
+    from eval.gold import paragraph_passage
+    from eval.metrics import NegativeResult
+    from qa.answers import assemble
+
+    readings = reader.read(question, [paragraph_passage(paragraph)])
+    best, _ = assemble(readings, 0.0, 1)
+    answers, _ = assemble(readings, threshold, 1)
+    return NegativeResult(paragraph.doc, round(best[0].score if best else 0.0, 6), abstained=not answers)
+
+
 def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Settings,
                negatives: bool) -> tuple[list[QuestionResult], dict[str, Any]]:
     """The reader alone on each question's own paragraph, then ``assemble(..., max_answers=1)``."""
-    from eval.gold import negative_paragraph, paragraph_passage
-    from eval.metrics import NegativeResult, QuestionResult, classify, score_answer
+    from eval.gold import cut_paragraph, negative_paragraph, paragraph_passage
+    from eval.metrics import QuestionResult, classify, score_answer
     from qa.answers import assemble
     from qa.service import QAService
 
@@ -220,14 +234,11 @@ def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Setti
         em, f1 = score_answer(prediction, q.answers)
         best_span = best[0].text if best else None
         best_em, best_f1 = score_answer(best_span, q.answers) if best_span is not None else (0.0, 0.0)
-        negative = None
+        negative = hard_negative = None
         if negatives:
-            other = negative_paragraph(q, own, gold.paragraphs)
-            neg_readings = reader.read(q.question, [paragraph_passage(other)])
-            neg_best, _ = assemble(neg_readings, 0.0, 1)
-            neg_answers, _ = assemble(neg_readings, threshold, 1)
-            negative = NegativeResult(other.doc, round(neg_best[0].score if neg_best else 0.0, 6),
-                                      abstained=not neg_answers)
+            negative = _read_negative(reader, q.question, negative_paragraph(q, own, gold.paragraphs), threshold)
+            cut = cut_paragraph(q, own) if q.answerable else None
+            hard_negative = _read_negative(reader, q.question, cut, threshold) if cut is not None else None
         results.append(QuestionResult(
             id=q.id, question=q.question, gold_answers=list(q.answers), gold_sources=list(q.sources),
             prediction=prediction, answers=_check_citations(answers, texts.get), exact_match=em, f1=f1,
@@ -235,7 +246,8 @@ def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Setti
             threshold=no_answer.threshold if no_answer else threshold,
             outcome=classify(q.answerable, prediction is None, em, None, False),
             best_span=best_span, best_span_em=best_em if q.answerable else None,
-            best_span_f1=best_f1 if q.answerable else None, negative=negative))
+            best_span_f1=best_f1 if q.answerable else None, negative=negative,
+            hard_negative=hard_negative))
     return results, {"threshold": threshold, "n_documents": None}
 
 

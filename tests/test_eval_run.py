@@ -166,6 +166,11 @@ def test_squad_reader_mode_with_and_without_negatives(tmp_path, tiny_squad):
     for row in rows:  # the negative paragraph comes from the other article
         own_article = "Riverton" if row["id"].startswith("riv") else "Glass_material"
         assert row["negative"]["doc"].split("-")[0] != own_article
+        hard = row["hard_negative"]
+        if hard is not None:  # its own paragraph, minus the answer's sentence
+            assert hard["doc"].split("-")[0] == own_article and hard["doc"].endswith("-cut.txt")
+    hard_rate = metrics["hard_negatives_abstain_rate"]
+    assert hard_rate is None or 0.0 <= hard_rate <= 1.0
 
     assert main(base + ["--out", str(tmp_path / "sample"), "--sample", "3"]) == 0
     _, rows = _check_outputs(tmp_path / "sample", 3)
