@@ -11,8 +11,11 @@ span scores at least the threshold, so for a threshold t:
 
 Objective: abstain on at least 90% of the negatives (``--min-abstain``) while losing as little
 answerable F1 as possible. As F1 only falls when t rises, that is the LOWEST threshold reaching the
-abstain rate. It is chosen on the first half of the file's articles and checked on the second half.
-Never calibrate on the training file.
+abstain rate. With ``--max-f1-loss L`` the threshold is then raised as far as answerable F1 stays
+within L points of answering always: the budget of lost F1 is spent on abstaining more, which is
+what the hard negatives (the question's own paragraph with the answer's sentence cut: same topic,
+same names, no answer) need. It is chosen on the first half of the file's articles and checked on
+the second half. Never calibrate on the training file.
 """
 
 from __future__ import annotations
@@ -66,8 +69,38 @@ def curve_point(samples: Sequence[Sample], threshold: float) -> CurvePoint:
     )
 
 
-def choose_threshold(samples: Sequence[Sample], min_abstain: float = 0.9, decimals: int = 4) -> CurvePoint:
-    """The lowest threshold (a multiple of 10**-decimals) at which ``min_abstain`` of the negatives abstain."""
+def choose_threshold(samples: Sequence[Sample], min_abstain: float = 0.9, decimals: int = 4,
+                     max_f1_loss: float | None = None) -> CurvePoint:
+    """The lowest threshold (a multiple of 10**-decimals) at which ``min_abstain`` of the negatives abstain;
+    with ``max_f1_loss``, the highest one above it whose answerable F1 is within ``max_f1_loss`` points of
+    the F1 with no threshold."""
+    lowest = _lowest_threshold(samples, min_abstain, decimals)
+    if max_f1_loss is None:
+        return lowest
+    if max_f1_loss < 0:
+        raise ValueError(f"max_f1_loss must be >= 0, got {max_f1_loss}")
+    floor = curve_point(samples, 0.0).has_ans_f1 - max_f1_loss
+    step = 10.0 ** -decimals
+    best = lowest
+    # F1 only drops once the threshold passes a positive's score: walk those points upwards
+    for score in sorted({s.pos_score for s in samples}):
+        above = round(math.floor(score / step) * step + step, decimals)
+        while above <= score:  # float rounding at the grid boundary
+            above = round(above + step, decimals)
+        if above <= best.threshold:
+            continue
+        point = curve_point(samples, above)
+        if point.has_ans_f1 < floor - 1e-9:
+            # the highest threshold that still answers this positive: same F1 as ``best``, more abstention
+            edge = curve_point(samples, round(above - step, decimals))
+            if edge.threshold > best.threshold and edge.has_ans_f1 >= floor - 1e-9:
+                best = edge
+            break
+        best = point
+    return best
+
+
+def _lowest_threshold(samples: Sequence[Sample], min_abstain: float, decimals: int) -> CurvePoint:
     if not 0.0 <= min_abstain <= 1.0:
         raise ValueError(f"min_abstain must be in [0, 1], got {min_abstain}")
     negatives = sorted(s.neg_score for s in samples)
@@ -199,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use only N questions of each half, evenly spaced over its articles")
     p.add_argument("--min-abstain", type=float, default=0.9, metavar="R",
                    help="required share of negatives that abstain (default %(default)s)")
+    p.add_argument("--max-f1-loss", type=float, metavar="L",
+                   help="then raise the threshold while answerable F1 stays within L points of answering always "
+                        "(more abstention on hard negatives for at most L F1)")
     p.add_argument("--write", action="store_true", help="write the chosen threshold into PATH/citeqa.json")
     p.add_argument("--out", type=Path, metavar="DIR", help="also write calibration.md, .png and .json here")
     return p
@@ -240,16 +276,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         pool = [p for p in gold.paragraphs if p.article in articles]
         halves[name] = collect(reader, gold, spread(questions, args.limit), pool, name)
     cal, held = halves["calibration"], halves["held-out"]
-    chosen = choose_threshold(cal, args.min_abstain)
+    chosen = choose_threshold(cal, args.min_abstain, max_f1_loss=args.max_f1_loss)
     check = curve_point(held, chosen.threshold)
     current = curve_point(cal, reader.no_answer_threshold)
 
+    objective = (f"lowest threshold with >= {args.min_abstain:.0%} of negatives abstaining (= the most answerable "
+                 "F1 under that constraint)")
+    if args.max_f1_loss is not None:
+        objective += f", then raised while answerable F1 stays within {args.max_f1_loss:g} points of no threshold"
     summary = [
         f"reader {args.reader}; {args.squad.name}: calibration = articles 1-{len(cal_articles)} "
         f"({len(cal)} questions + {len(cal)} negatives), held-out = articles {len(cal_articles) + 1}-"
         f"{len(cal_articles) + len(held_articles)} ({len(held)} + {len(held)})",
-        f"objective: lowest threshold with >= {args.min_abstain:.0%} of negatives abstaining "
-        "(= the most answerable F1 under that constraint)", "",
+        f"objective: {objective}", "",
         *curve_table(sorted(set(GRID) | {chosen.threshold, reader.no_answer_threshold}), cal, held), "",
         f"no threshold:    answerable F1 {curve_point(cal, 0.0).has_ans_f1:.2f} (cal), "
         f"{curve_point(held, 0.0).has_ans_f1:.2f} (held-out)",
@@ -267,8 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     record = {
         "no_answer_threshold": chosen.threshold,
         "calibrated_on": f"{args.squad.name} articles 1-{len(cal_articles)} (first half): {len(cal)} answerable "
-                         f"questions and {len(cal)} negatives from other articles; objective >= "
-                         f"{args.min_abstain:.0%} negatives abstain with maximal answerable F1",
+                         f"questions, {len(cal)} negatives from other articles and the hard negatives "
+                         f"(own paragraph, answer sentence cut); objective: {objective}",
         "negatives_abstain_rate": round(chosen.negatives_abstain_rate, 4),
         "has_ans_f1": round(chosen.has_ans_f1, 2),
         "hard_negatives_abstain_rate": None if chosen.hard_abstain_rate is None else round(chosen.hard_abstain_rate, 4),

@@ -293,6 +293,25 @@ def test_curve_point_and_choose_threshold():
             assert t >= chosen.threshold - 1e-4 and q.has_ans_f1 <= chosen.has_ans_f1 + 1e-9
 
 
+def test_choose_threshold_spends_an_f1_budget_on_abstaining():
+    samples = [Sample(0.9, 1.0, 1.0, 0.01), Sample(0.5, 0.0, 0.5, 0.02), Sample(0.2, 1.0, 1.0, 0.3),
+               Sample(0.05, 0.0, 0.0, 0.04), Sample(0.6, 1.0, 1.0, 0.05)]
+    # no threshold: F1 70. Dropping 0.05 (F1 0) is free; dropping 0.2 costs 20 points, 0.5 another 10.
+    assert choose_threshold(samples, 0.8, max_f1_loss=0.0).threshold == pytest.approx(0.2)
+    assert choose_threshold(samples, 0.8, max_f1_loss=20.0).threshold == pytest.approx(0.5)
+    assert choose_threshold(samples, 0.8, max_f1_loss=30.0).threshold == pytest.approx(0.6)
+    for loss in (0.0, 5.0, 20.0, 30.0, 100.0):
+        chosen = choose_threshold(samples, 0.8, max_f1_loss=loss)
+        assert chosen.has_ans_f1 >= 70.0 - loss - 1e-9 and chosen.negatives_abstain_rate >= 0.8
+        # nothing higher keeps the F1 budget
+        higher = curve_point(samples, chosen.threshold + 1e-4)
+        assert higher.has_ans_f1 < 70.0 - loss - 1e-9 or chosen.threshold >= 0.9
+    # the abstain constraint wins over the budget
+    assert choose_threshold(samples, 1.0, max_f1_loss=0.0).threshold == pytest.approx(0.3001)
+    with pytest.raises(ValueError):
+        choose_threshold(samples, 0.8, max_f1_loss=-1.0)
+
+
 def test_cut_paragraph_is_a_hard_negative():
     text = ("The station opened in 1902 under the name Victoria Road. It was rebuilt after a fire in 1961. "
             "Today it serves two lines and about 9,000 passengers a day.")
