@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"reader_model": args.reader} if args.reader else {}
-        settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(tmp) / "index", answer_cache_size=0, **overrides)
+        settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(tmp) / "index", answer_cache_size=0,
+                            reading_cache_size=0, **overrides)  # every ask computed in full
         service = QAService(settings)
         t0 = time.perf_counter()
         service.warm_up(load_index=False)
