@@ -201,10 +201,10 @@ def _read_negative(reader, question: str, paragraph, threshold: float):
     from eval.metrics import NegativeResult
     from qa.answers import assemble
 
-    readings = reader.read(question, [paragraph_passage(paragraph)])
-    best, _ = assemble(readings, 0.0, 1)
-    answers, _ = assemble(readings, threshold, 1)
-    return NegativeResult(paragraph.doc, round(best[0].score if best else 0.0, 6), abstained=not answers)
+    best, _ = assemble(reader.read(question, [paragraph_passage(paragraph)]), 0.0, 1)
+    score = best[0].score if best else 0.0
+    # assemble answers iff the best candidate reaches the threshold (what calibration relies on)
+    return NegativeResult(paragraph.doc, round(score, 6), abstained=not best or score < threshold)
 
 
 def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Settings,

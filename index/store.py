@@ -87,7 +87,6 @@ class IndexSnapshot:
         return self.faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
 
 
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -57,7 +57,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=1)
     max_concurrent_asks: int = Field(2, ge=1, description="questions answered at once; the rest wait")
     answer_cache_size: int = Field(1024, ge=0, description="answers kept per index version (0 = no cache)")
-    reading_cache_size: int = Field(50_000, ge=0, description="passage readings remembered across index versions, so an update only re-reads the passages it changed (0 = off)")
+    reading_cache_size: int = Field(
+        50_000, ge=0, description="passage readings remembered across index versions, so an update only re-reads "
+        "the passages it changed (0 = off)")
 
     def embedding_model_path(self) -> str:
         return self.embedding_model or default_embedding_model()
