@@ -110,7 +110,8 @@ class DocumentUpload(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: StrictStr = Field(description="plain file name ending in .txt", examples=["bridge-opening.txt"])
+    name: StrictStr = Field(description="file name ending in .txt, optionally in folders (world/korea.txt)",
+                            examples=["bridge-opening.txt"])
     text: StrictStr = Field(description="the article, UTF-8 text")
 
 

@@ -33,15 +33,26 @@ from qa.types import AskResult
 
 log = logging.getLogger(__name__)
 
-_DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,199}\.txt$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,199}\.txt$")
+_FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$")
+MAX_FOLDER_DEPTH = 8
 
 
 def validate_document_name(name: str) -> str:
-    """A plain file name ending in ``.txt``: no folders, no hidden files, no control characters."""
-    if not isinstance(name, str) or not _DOCUMENT_NAME.fullmatch(name) or ".." in name or name != name.strip():
+    """A ``.txt`` file name, optionally inside folders (``world/korea.txt``), as ``citeqa index`` names them.
+
+    Every segment starts with a letter or digit and holds only letters, digits, '.', '_', '-' and
+    spaces, so no name can be hidden, absolute, contain ``..`` or leave the corpus folder.
+    """
+    if not isinstance(name, str):
+        raise InvalidDocument("invalid document name")
+    *folders, file_name = name.split("/")
+    if (len(name) > 500 or len(folders) > MAX_FOLDER_DEPTH or not _FILE_NAME.fullmatch(file_name)
+            or not all(_FOLDER_NAME.fullmatch(folder) and folder == folder.strip() for folder in folders)
+            or ".." in name or name != name.strip()):
         raise InvalidDocument(
-            f"invalid document name {name[:80]!r}: use a plain file name ending in .txt "
-            "(letters, digits, '.', '_', '-', spaces; no folders)" if isinstance(name, str) else "invalid document name")
+            f"invalid document name {name[:80]!r}: use a file name ending in .txt, optionally in folders "
+            "('world/korea.txt'); letters, digits, '.', '_', '-' and spaces; no hidden or '..' parts")
     return name
 
 
@@ -182,7 +193,12 @@ class QAService:
 
     # ------------------------------------------------------------------ documents
     def _corpus_file(self, name: str) -> Path:
-        return Path(self.settings.corpus_dir) / validate_document_name(name)
+        """Where a document lives; a folder linked to somewhere outside the corpus folder is refused."""
+        corpus = Path(self.settings.corpus_dir)
+        path = corpus / validate_document_name(name)
+        if corpus.resolve() not in path.resolve().parents:
+            raise InvalidDocument(f"invalid document name {name[:80]!r}: it leads outside the corpus folder")
+        return path
 
     def _live_base(self, spec) -> IndexSnapshot:
         """The version live on disk (the one in memory when it is the same). Call under the writer lock."""
@@ -208,8 +224,14 @@ class QAService:
         with self.store.writer_lock(timeout_s=30.0):
             base = self._live_base(spec)
             created = name not in base.documents
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise InvalidDocument(f"invalid document name {name[:80]!r}: a file is in the way of its folder"
+                                      ) from None
+            if path.is_dir():
+                raise InvalidDocument(f"invalid document name {name[:80]!r}: it is a folder")
             snapshot, n_passages = apply_changes(base, [document], [], self.embedder, self.chunking)
-            Path(self.settings.corpus_dir).mkdir(parents=True, exist_ok=True)
             _write_atomically(path, data)
             version = self.store.write(snapshot)
         self.use_snapshot(snapshot)
@@ -221,10 +243,11 @@ class QAService:
         spec = index_spec(self.embedder, self.chunking)
         with self.store.writer_lock(timeout_s=30.0):
             base = self._live_base(spec)
-            if name not in base.documents and not path.exists():
+            if name not in base.documents and not path.is_file():
                 raise DocumentNotFound(f"no document named {name!r}")
             snapshot, _ = apply_changes(base, [], [name], self.embedder, self.chunking)
-            path.unlink(missing_ok=True)
+            if path.is_file():
+                path.unlink()
             version = self.store.write(snapshot)
         self.use_snapshot(snapshot)
         return DocumentChange(name=name, passages=0, version=version, removed=True)

@@ -80,7 +80,7 @@ def assert_citations_exact(result: dict, originals: dict[str, str]) -> None:
 
 
 def read_originals(folder: Path) -> dict[str, str]:
-    return {f.name: f.read_bytes().decode("utf-8") for f in sorted(folder.glob("*.txt"))}
+    return {f.relative_to(folder).as_posix(): f.read_bytes().decode("utf-8") for f in sorted(folder.rglob("*.txt"))}
 
 
 @pytest.fixture
@@ -429,9 +429,46 @@ def test_upload_multipart(writer, writer_corpus):
         assert writer.delete(f"/v1/documents/{name}").status_code == 200
 
 
+def test_documents_in_folders_can_be_added_replaced_and_deleted(writer, writer_corpus):
+    name = "world/harbours/bridge.txt"  # `citeqa index` names articles in subfolders like this
+    created = writer.post("/v1/documents", json={"name": name, "text": BRIDGE_TEXT})
+    assert created.status_code == 201 and created.json()["name"] == name, created.text
+    assert (writer_corpus / "world" / "harbours" / "bridge.txt").read_text(encoding="utf-8") == BRIDGE_TEXT
+    assert name in {d["name"] for d in writer.get("/v1/documents").json()}
+    result = writer.post("/v1/ask", json={"question": "How long is the Harlow Creek Bridge?", "max_answers": 20}).json()
+    assert_citations_exact(result, read_originals(writer_corpus))
+    assert name in {c["file"] for a in result["answers"] for c in a["citations"]}, result
+
+    longer = BRIDGE_TEXT.replace("1,240 meters", "1,310 meters")
+    replaced = writer.post("/v1/documents", json={"name": name, "text": longer})
+    assert replaced.status_code == 200 and replaced.json()["created"] is False
+    assert writer.get(f"/v1/documents/{name}").json()["text"] == longer
+
+    assert writer.delete(f"/v1/documents/{name}").status_code == 200
+    assert not (writer_corpus / "world" / "harbours" / "bridge.txt").exists()
+    assert_error(writer.get(f"/v1/documents/{name}"), 404)
+    assert name not in {d["name"] for d in writer.get("/v1/documents").json()}
+
+
+def test_upload_refuses_a_folder_where_a_file_is(writer, writer_corpus):
+    existing = sorted(writer_corpus.glob("*.txt"))[0].name
+    before = read_originals(writer_corpus)
+    error = assert_error(writer.post("/v1/documents", json={"name": f"{existing}/inner.txt", "text": BRIDGE_TEXT}),
+                         400)
+    assert error["code"] == "invalid_document"
+    (writer_corpus / "folder.txt").mkdir()
+    try:
+        assert_error(writer.post("/v1/documents", json={"name": "folder.txt", "text": BRIDGE_TEXT}), 400)
+        assert_error(writer.delete("/v1/documents/folder.txt"), 404)
+    finally:
+        (writer_corpus / "folder.txt").rmdir()
+    assert read_originals(writer_corpus) == before
+
+
 @pytest.mark.parametrize("name", [
-    "../evil.txt", "../../tmp/evil.txt", "/tmp/evil.txt", "sub/evil.txt", "..\\evil.txt", "evil", "evil.exe",
+    "../evil.txt", "../../tmp/evil.txt", "/tmp/evil.txt", "sub/../evil.txt", "..\\evil.txt", "evil", "evil.exe",
     ".hidden.txt", "", " evil.txt", "evil\x00.txt", "evil\n.txt", "x" * 300 + ".txt", "..txt", "evil.txt/",
+    "sub//evil.txt", ".git/evil.txt", "sub/.hidden/evil.txt", "sub /evil.txt", "/".join("abcdefghi") + "/evil.txt",
 ])
 def test_upload_bad_names(writer, writer_corpus, name):
     before = sorted(p.name for p in writer_corpus.parent.rglob("*"))
