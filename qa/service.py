@@ -192,13 +192,17 @@ class QAService:
                                      "total": round((t2 - t0) * 1000, 1)}, index_version=retriever.snapshot.version)
 
     # ------------------------------------------------------------------ documents
+    def _inside_corpus(self, name: str) -> Path | None:
+        """``name`` resolved under the corpus folder, or None where it (or a linked folder) leads outside."""
+        corpus = Path(self.settings.corpus_dir).resolve()
+        path = (corpus / name).resolve()
+        return path if corpus in path.parents else None
+
     def _corpus_file(self, name: str) -> Path:
-        """Where a document lives; a folder linked to somewhere outside the corpus folder is refused."""
-        corpus = Path(self.settings.corpus_dir)
-        path = corpus / validate_document_name(name)
-        if corpus.resolve() not in path.resolve().parents:
+        """Where a document may be written or deleted."""
+        if self._inside_corpus(validate_document_name(name)) is None:
             raise InvalidDocument(f"invalid document name {name[:80]!r}: it leads outside the corpus folder")
-        return path
+        return Path(self.settings.corpus_dir) / name
 
     def _live_base(self, spec) -> IndexSnapshot:
         """The version live on disk (the one in memory when it is the same). Call under the writer lock."""
@@ -256,8 +260,7 @@ class QAService:
         """The original text of an indexed article (never a file outside the corpus folder)."""
         if not isinstance(name, str) or name not in self.snapshot.documents:
             raise DocumentNotFound(f"no document named {str(name)[:80]!r}")
-        corpus = Path(self.settings.corpus_dir).resolve()
-        path = (corpus / name).resolve()
-        if corpus not in path.parents or not path.is_file():
+        path = self._inside_corpus(name)
+        if path is None or not path.is_file():
             raise DocumentNotFound(f"no document named {name[:80]!r}")
         return decode_article(name, path.read_bytes()).text
