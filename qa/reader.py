@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -171,8 +172,9 @@ class TransformersReader:
                 n = len(enc["input_ids"][i])
                 results[i] = (s[row, :n], e[row, :n])
 
-        spans: list[dict[tuple[int, int], float]] = [{} for _ in passages]
+        spans: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]
         nulls = [1.0 for _ in passages]
+        null_logits = [math.inf for _ in passages]
         for i in range(n_features):
             p_idx = enc["overflow_to_sample_mapping"][i]
             seq_ids = enc.sequence_ids(i)
@@ -184,6 +186,7 @@ class TransformersReader:
             ls = _log_softmax(s_all[cand])
             le = _log_softmax(e_all[cand])
             nulls[p_idx] = min(nulls[p_idx], float(np.exp(ls[0] + le[0])))
+            null_logits[p_idx] = min(null_logits[p_idx], float(s_all[0] + e_all[0]))
             offsets = enc["offset_mapping"][i]
             top = 20
             starts = np.argsort(-ls[1:])[:top] + 1
@@ -194,15 +197,18 @@ class TransformersReader:
                     if b < a or b - a + 1 > self.max_answer_len:
                         continue
                     score = float(np.exp(ls[a] + le[b]))
+                    logit = float(s_all[cand[a]] + e_all[cand[b]])
                     c_start, c_end = offsets[cand[a]][0], offsets[cand[b]][1]
                     c_start, c_end = tidy_span(text, c_start, c_end)
                     if c_end <= c_start or "\n" in text[c_start:c_end]:
                         continue  # empty, or across a line break (a heading glued to a sentence)
                     key = (c_start, c_end)
-                    if score > spans[p_idx].get(key, 0.0):
-                        spans[p_idx][key] = score
+                    if score > spans[p_idx].get(key, (0.0, 0.0))[0]:
+                        spans[p_idx][key] = (score, logit)
         readings = []
         for p_idx, passage in enumerate(passages):
-            best = sorted(spans[p_idx].items(), key=lambda kv: -kv[1])[:self.spans_per_passage]
-            readings.append(PassageReading(passage, tuple(Span(passage, a, b, s) for (a, b), s in best), nulls[p_idx]))
+            best = sorted(spans[p_idx].items(), key=lambda kv: -kv[1][0])[:self.spans_per_passage]
+            null_logit = null_logits[p_idx] if math.isfinite(null_logits[p_idx]) else 0.0
+            readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z) for (a, b), (s, z) in best),
+                                           nulls[p_idx], null_logit))
         return readings

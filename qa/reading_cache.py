@@ -20,7 +20,8 @@ from collections import OrderedDict
 from qa.reader import Reader
 from qa.types import Passage, PassageReading, Span
 
-_SpanOffsets = tuple[tuple[int, int, float], ...]
+_SpanOffsets = tuple[tuple[int, int, float, float], ...]  # start, end, score, logit
+_Remembered = tuple[_SpanOffsets, float, float]  # spans, null score, null logit
 
 
 def _text_key(text: str) -> bytes:
@@ -35,7 +36,7 @@ class CachingReader:
             raise ValueError(f"capacity must be >= 0, got {capacity}")
         self.reader = reader
         self.capacity = capacity
-        self._data: OrderedDict[tuple[str, bytes], tuple[_SpanOffsets, float]] = OrderedDict()
+        self._data: OrderedDict[tuple[str, bytes], _Remembered] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -52,7 +53,7 @@ class CachingReader:
 
     def read(self, question: str, passages: list[Passage]) -> list[PassageReading]:
         keys = [(question, _text_key(p.text)) for p in passages]
-        remembered: dict[int, tuple[_SpanOffsets, float]] = {}
+        remembered: dict[int, _Remembered] = {}
         with self._lock:
             for i, key in enumerate(keys):
                 if key in self._data:
@@ -65,7 +66,8 @@ class CachingReader:
         if fresh and self.capacity:
             with self._lock:
                 for i, reading in fresh.items():
-                    self._data[keys[i]] = (tuple((s.start, s.end, s.score) for s in reading.spans), reading.null_score)
+                    spans = tuple((s.start, s.end, s.score, s.logit) for s in reading.spans)
+                    self._data[keys[i]] = (spans, reading.null_score, reading.null_logit)
                 while len(self._data) > self.capacity:
                     self._data.popitem(last=False)
         readings = []
@@ -73,6 +75,7 @@ class CachingReader:
             if i in fresh:
                 readings.append(fresh[i])
             else:
-                spans, null_score = remembered[i]
-                readings.append(PassageReading(passage, tuple(Span(passage, a, b, s) for a, b, s in spans), null_score))
+                spans, null_score, null_logit = remembered[i]
+                readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z) for a, b, s, z in spans),
+                                               null_score, null_logit))
         return readings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from qa.answers import answer_key, assemble, candidates_from, group_answers
 from qa.reader import tidy_span
 from qa.types import Passage, PassageReading, Span
@@ -11,12 +13,13 @@ def passage(file: str, original: str, start: int, end: int) -> Passage:
     return Passage(f"{file}:{start}-{end}", file, start, end, original[start:end])
 
 
-def reading(p: Passage, *spans: tuple[str, float], null: float = 0.1) -> PassageReading:
+def reading(p: Passage, *spans: tuple[str, float], null: float = 1.0) -> PassageReading:
+    """Spans with probabilities as if from one reader window: logit = log(probability)."""
     out = []
     for text, score in spans:
         at = p.text.index(text)
-        out.append(Span(p, at, at + len(text), score))
-    return PassageReading(p, tuple(out), null)
+        out.append(Span(p, at, at + len(text), score, math.log(score)))
+    return PassageReading(p, tuple(out), null, math.log(null))
 
 
 A = "Intro line.\nThe JCS said the missile flew roughly 700 kilometers (435 miles) before landing."
@@ -61,7 +64,8 @@ def test_below_threshold_is_no_answer():
     pb = passage("b.txt", B, 0, len(B))
     answers, no_answer = assemble([reading(pb, ("700 kilometers", 0.2))], threshold=0.5, max_answers=3)
     assert answers == []
-    assert no_answer is not None and no_answer.score == 0.2 and no_answer.threshold == 0.5
+    # the score is the reader's preference for the span over "no answer": 0.2 / (0.2 + 1.0)
+    assert no_answer is not None and abs(no_answer.score - 0.2 / 1.2) < 1e-9 and no_answer.threshold == 0.5
     answers, no_answer = assemble([], threshold=0.5, max_answers=3)
     assert answers == [] and no_answer.score == 0.0
 
@@ -111,4 +115,17 @@ def test_relevance_weights_discount_less_similar_passages():
     unweighted, _ = assemble(readings, 0.1, 3)
     assert unweighted[0].text == "400 km"
     weighted, _ = assemble(readings, 0.1, 3, {pa.id: 1.0, pd.id: 0.5})
-    assert weighted[0].text == "roughly 700 kilometers" and weighted[1].score == 0.3
+    # the weight multiplies the odds: 0.6 * 0.5 = 0.3 against 1.0
+    assert weighted[0].text == "roughly 700 kilometers" and abs(weighted[1].score - 0.3 / 1.3) < 1e-9
+
+
+def test_answers_from_different_passages_are_ranked_by_raw_logits():
+    """A passage that does not answer still puts all its probability on some span of its own; its
+    logits stay low. The confident span of the passage that answers wins, whatever the probabilities."""
+    pa, pd = passage("a.txt", A, 12, len(A)), passage("d.txt", D, 0, len(D))
+    confident = PassageReading(pa, (Span(pa, pa.text.index("700"), pa.text.index("700") + 14, 0.4, 11.0),), 0.01, 1.0)
+    spread_out = PassageReading(pd, (Span(pd, D.index("400 km"), D.index("400 km") + 6, 0.9, 6.0),), 0.05, 5.0)
+    answers, no_answer = assemble([spread_out, confident], 0.5, 3)
+    assert no_answer is None and [a.text for a in answers] == ["700 kilometers", "400 km"]
+    assert abs(answers[0].score - 1 / (1 + math.exp(-10.0))) < 1e-9
+    assert abs(answers[1].score - 1 / (1 + math.exp(-1.0))) < 1e-9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import string
@@ -260,7 +261,8 @@ def _reading(scores: list[float]) -> PassageReading:
     text = "alpha beta gamma delta epsilon"
     p = Passage("f.txt:0-30", "f.txt", 0, len(text), text)
     words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
-    return PassageReading(p, tuple(Span(p, a, b, s) for (a, b), s in zip(words, scores)), 0.1)
+    spans = tuple(Span(p, a, b, s, math.log(s)) for (a, b), s in zip(words, scores))
+    return PassageReading(p, spans, 0.1, math.log(0.1))
 
 
 @pytest.mark.parametrize("scores", [[0.3, 0.2], [0.05], [0.1, 0.1, 0.09], []])
