@@ -132,9 +132,9 @@ def collect(reader, gold, questions, pool, desc: str) -> list[Sample]:
         cut = cut_paragraph(q, own)
         paragraphs = [own, other] + ([cut] if cut is not None else [])
         readings = reader.read(q.question, [paragraph_passage(p) for p in paragraphs])
-        best, _ = assemble(readings[:1], 0.0, 1)
-        neg, _ = assemble(readings[1:2], 0.0, 1)
-        cut_best, _ = assemble(readings[2:], 0.0, 1) if cut is not None else (None, None)
+        best, _ = assemble(readings[:1], 0.0, 1, scale=reader.score_scale)
+        neg, _ = assemble(readings[1:2], 0.0, 1, scale=reader.score_scale)
+        cut_best, _ = assemble(readings[2:], 0.0, 1, scale=reader.score_scale) if cut is not None else (None, None)
         em, f1 = score_answer(best[0].text, q.answers) if best else (0.0, 0.0)
         cut_score = None if cut is None else (cut_best[0].score if cut_best else 0.0)
         samples.append(Sample(best[0].score if best else 0.0, em, f1, neg[0].score if neg else 0.0, cut_score))
@@ -194,6 +194,15 @@ def plot_curve(path: Path, cal: Sequence[Sample], held: Sequence[Sample], chosen
     plt.close(fig)
 
 
+def dev_input_problem(squad: Path, reader: Path) -> str | None:
+    """Why a (SQuAD file, reader folder) pair cannot be calibrated on, or ``None``."""
+    if "train" in squad.name.lower():
+        return "calibrate on the dev file, never on the training file"
+    if not reader.is_dir():
+        return f"reader model folder not found: {reader}"
+    return None
+
+
 def write_calibration(model_dir: Path, record: dict) -> Path:
     """Merge ``record`` into ``model_dir/citeqa.json`` (other keys kept), atomically."""
     from qa.reader import CALIBRATION_FILE
@@ -251,11 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from eval.gold import GoldFormatError, load_gold, spread
     from qa.settings import Settings
 
-    if "train" in args.squad.name.lower():
-        print("error: calibrate on the dev file, never on the training file", file=sys.stderr)
-        return 2
-    if not args.reader.is_dir():
-        print(f"error: reader model folder not found: {args.reader}", file=sys.stderr)
+    problem = dev_input_problem(args.squad, args.reader)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         gold = load_gold(args.squad)

@@ -201,7 +201,7 @@ def _read_negative(reader, question: str, paragraph, threshold: float):
     from eval.metrics import NegativeResult
     from qa.answers import assemble
 
-    best, _ = assemble(reader.read(question, [paragraph_passage(paragraph)]), 0.0, 1)
+    best, _ = assemble(reader.read(question, [paragraph_passage(paragraph)]), 0.0, 1, scale=reader.score_scale)
     score = best[0].score if best else 0.0
     # assemble answers iff the best candidate reaches the threshold (what calibration relies on)
     return NegativeResult(paragraph.doc, round(score, 6), abstained=not best or score < threshold)
@@ -226,9 +226,9 @@ def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Setti
         own = gold.paragraph(q.paragraph)
         started = time.perf_counter()
         readings = reader.read(q.question, [paragraph_passage(own)])
-        answers, no_answer = assemble(readings, threshold, 1)
+        answers, no_answer = assemble(readings, threshold, 1, scale=reader.score_scale)
         latency = (time.perf_counter() - started) * 1000
-        best, _ = assemble(readings, 0.0, 1)
+        best, _ = assemble(readings, 0.0, 1, scale=reader.score_scale)
         prediction = answers[0].text if answers else None
         top_score = best[0].score if best else 0.0
         em, f1 = score_answer(prediction, q.answers)

@@ -4,9 +4,10 @@
   so ``original[c.start:c.end] == passage.text[span]`` holds by construction).
 * Overlapping spans at the same place in a file (overlapping passages, alternative boundaries)
   are one candidate: the best-scoring one is kept.
-* A candidate's score is how strongly the reader prefers it to "no answer here", from its raw
-  logits: ``sigmoid(log(sum(exp(span logits))) - null logit)``, times the passage's relevance in
-  odds. Raw logits rank answers from different passages far better than probabilities normalized
+* A candidate's evidence is how strongly the reader prefers it to "no answer here", from its raw
+  logits: ``log(sum(exp(span logits))) - null logit``, plus the log of the passage's relevance
+  weight. Its score is ``sigmoid(scale * evidence + offset)`` with the reader's fitted
+  ``ScoreScale``: an estimate of the chance that it is exactly right. Raw logits rank answers from different passages far better than probabilities normalized
   inside each passage (SQuAD dev open mode, top_k 5: F1 73.0 against 70.2, never abstaining).
 * Candidates that state the same thing (same SQuAD-normalized text once leading hedges such as
   "about"/"roughly" are set aside) form one answer. Its text is the quote found verbatim in the
@@ -67,6 +68,23 @@ def relevance_weights(similarities: dict[str, float], temperature: float) -> dic
     return {pid: math.exp((sim - best) / temperature) for pid, sim in similarities.items()}
 
 
+@dataclass(frozen=True)
+class ScoreScale:
+    """How a candidate's evidence (log-odds against "no answer") becomes its score:
+    ``sigmoid(scale * evidence + offset)``. Fitted per reader (``python -m eval.fit_scores``) so that a
+    score estimates the chance that the answer is exactly right; the identity by default."""
+
+    scale: float = 1.0
+    offset: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.scale) and self.scale > 0 and math.isfinite(self.offset)):
+            raise ValueError(f"a score scale needs a finite positive scale and a finite offset, got {self}")
+
+    def score(self, evidence: float) -> float:
+        return _sigmoid(self.scale * evidence + self.offset)
+
+
 def _log_sum_exp(values: list[float]) -> float:
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
@@ -96,11 +114,12 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
     return located
 
 
-def candidates_from(readings: list[PassageReading], weights: dict[str, float] | None = None) -> list[Candidate]:
+def candidates_from(readings: list[PassageReading], weights: dict[str, float] | None = None,
+                    scale: ScoreScale = ScoreScale()) -> list[Candidate]:
     """All spans as file-level candidates, best first, one per place in a file.
 
-    A candidate's score is ``sigmoid(evidence)`` (see ``located_spans``), in [0, 1]; with ``weights``
-    the odds are multiplied by the passage's relevance weight first.
+    A candidate's score is ``scale.score(evidence)`` (see ``located_spans``), in [0, 1]; with
+    ``weights`` the odds are multiplied by the passage's relevance weight first.
     """
     weights = weights or {}
     raw: list[Candidate] = []
@@ -108,7 +127,7 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
         log_weight = math.log(max(weights.get(r.passage.id, 1.0), 1e-300))
         for s, evidence in located_spans(r):
             raw.append(Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
-                                 _sigmoid(evidence + log_weight), r.passage.id, r.passage.text, r.passage.start))
+                                 scale.score(evidence + log_weight), r.passage.id, r.passage.text, r.passage.start))
     raw.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
     for c in raw:
@@ -165,9 +184,10 @@ def group_answers(candidates: list[Candidate]) -> list[Answer]:
 
 
 def assemble(readings: list[PassageReading], threshold: float, max_answers: int,
-             weights: dict[str, float] | None = None) -> tuple[list[Answer], NoAnswer | None]:
+             weights: dict[str, float] | None = None,
+             scale: ScoreScale = ScoreScale()) -> tuple[list[Answer], NoAnswer | None]:
     """Answers at or above ``threshold`` (at most ``max_answers``), or the "no answer" verdict."""
-    answers = group_answers(candidates_from(readings, weights))
+    answers = group_answers(candidates_from(readings, weights, scale))
     confident = [a for a in answers if a.score >= threshold][:max_answers]
     if confident:
         return confident, None

@@ -19,11 +19,12 @@ from typing import Protocol
 
 import numpy as np
 
+from qa.answers import ScoreScale
 from qa.types import Passage, PassageReading, Span
 
 log = logging.getLogger(__name__)
 
-CALIBRATION_FILE = "citeqa.json"  # beside the weights: {"no_answer_threshold": float, ...}
+CALIBRATION_FILE = "citeqa.json"  # beside the weights: {"no_answer_threshold": float, "score_scale": {...}, ...}
 DEFAULT_THRESHOLD = 0.1
 
 
@@ -31,6 +32,10 @@ class Reader(Protocol):
     @property
     def no_answer_threshold(self) -> float:
         """The threshold calibrated for this model (answers scoring below it are withheld)."""
+
+    @property
+    def score_scale(self) -> ScoreScale:
+        """How this model's evidence becomes a score (fitted with ``python -m eval.fit_scores``)."""
 
     def read(self, question: str, passages: list[Passage]) -> list[PassageReading]:
         """One reading per passage, in the order given."""
@@ -100,13 +105,22 @@ class TransformersReader:
         self._tokenizer = None
         self._lock = threading.Lock()
         self._threshold = DEFAULT_THRESHOLD
+        self._score_scale = ScoreScale()
         calibration = Path(model) / CALIBRATION_FILE
         if calibration.is_file():
-            self._threshold = float(json.loads(calibration.read_text())["no_answer_threshold"])
+            record = json.loads(calibration.read_text())
+            self._threshold = float(record["no_answer_threshold"])
+            if "score_scale" in record:
+                self._score_scale = ScoreScale(float(record["score_scale"]["scale"]),
+                                               float(record["score_scale"]["offset"]))
 
     @property
     def no_answer_threshold(self) -> float:
         return self._threshold
+
+    @property
+    def score_scale(self) -> ScoreScale:
+        return self._score_scale
 
     def warm_up(self) -> None:
         with self._lock:

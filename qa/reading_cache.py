@@ -17,6 +17,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 
+from qa.answers import ScoreScale
 from qa.reader import Reader
 from qa.types import Passage, PassageReading, Span
 
@@ -44,6 +45,10 @@ class CachingReader:
     @property
     def no_answer_threshold(self) -> float:
         return self.reader.no_answer_threshold
+
+    @property
+    def score_scale(self) -> ScoreScale:
+        return self.reader.score_scale
 
     def warm_up(self) -> None:
         self.reader.warm_up()

@@ -185,7 +185,7 @@ class QAService:
         t1 = time.perf_counter()
         readings = self._reading.read(question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
-        answers, no_answer = assemble(readings, threshold, max_answers, weights)
+        answers, no_answer = assemble(readings, threshold, max_answers, weights, self.reader.score_scale)
         t2 = time.perf_counter()
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),

@@ -342,3 +342,72 @@ def test_spread_is_even_and_deterministic():
     assert spread(items, 5) == [0, 2, 4, 6, 8]
     assert spread(items, 3) == [0, 3, 6]
     assert spread(items, None) == items and spread(items, 50) == items
+
+
+# --- answer scores: fitted so that a score estimates the chance of an exact match ---------------
+def test_fit_scale_recovers_a_known_logistic_relation():
+    from eval.fit_scores import expected_calibration_error, fit_scale
+
+    rng = random.Random(7)
+    evidence = [rng.uniform(-4, 16) for _ in range(4000)]
+    exact = [rng.random() < 1 / (1 + math.exp(-(0.3 * e - 2.0))) for e in evidence]
+    scale = fit_scale(evidence, exact)
+    assert scale.scale == pytest.approx(0.3, abs=0.05) and scale.offset == pytest.approx(-2.0, abs=0.3)
+    fitted = [scale.score(e) for e in evidence]
+    assert expected_calibration_error(fitted, exact) < 0.03
+    # the identity scale is far off for the same data
+    assert expected_calibration_error([1 / (1 + math.exp(-e)) for e in evidence], exact) > 0.1
+
+
+def test_fit_scale_refuses_data_it_cannot_fit():
+    from eval.fit_scores import fit_scale
+
+    with pytest.raises(ValueError):
+        fit_scale([1.0, 2.0, 3.0], [True, True, True])
+    with pytest.raises(ValueError):  # higher evidence, fewer exact matches: not a usable scale
+        fit_scale([float(i) for i in range(100)], [i < 50 for i in range(100)])
+
+
+def test_reliability_bins_cover_every_score():
+    from eval.fit_scores import reliability
+
+    rows = reliability([0.05, 0.65, 0.69, 1.0], [False, True, False, True])
+    assert sum(r["n"] for r in rows) == 4
+    assert rows[0] == {"bin": "[0.0, 0.2)", "n": 1, "mean_score": 0.05, "exact_rate": 0.0}
+    assert rows[3]["n"] == 2 and rows[3]["exact_rate"] == 0.5 and rows[-1]["n"] == 1
+
+
+def test_score_scale_is_monotone_and_validated():
+    from qa.answers import ScoreScale
+
+    s = ScoreScale(0.25, -1.5)
+    assert s.score(-50) < s.score(0) < s.score(6) < s.score(50) <= 1.0
+    assert s.score(6) == pytest.approx(0.5)
+    assert ScoreScale().score(0.0) == 0.5
+    for bad in ((0.0, 0.0), (-1.0, 0.0), (float("nan"), 0.0), (1.0, float("inf"))):
+        with pytest.raises(ValueError):
+            ScoreScale(*bad)
+
+
+def test_reader_takes_its_score_scale_from_citeqa_json(tmp_path):
+    import json
+
+    from qa.answers import ScoreScale
+    from qa.reader import TransformersReader
+
+    (tmp_path / "citeqa.json").write_text(json.dumps({"no_answer_threshold": 0.2,
+                                                      "score_scale": {"scale": 0.26, "offset": -1.7}}))
+    reader = TransformersReader(str(tmp_path))
+    assert reader.no_answer_threshold == 0.2 and reader.score_scale == ScoreScale(0.26, -1.7)
+    (tmp_path / "citeqa.json").write_text(json.dumps({"no_answer_threshold": 0.05}))
+    assert TransformersReader(str(tmp_path)).score_scale == ScoreScale()
+
+
+def test_fit_scores_refuses_the_training_file_and_bad_options(tmp_path, capsys):
+    from eval.fit_scores import main
+
+    assert main(["--squad", str(tmp_path / "train-v1.1.json"), "--out", str(tmp_path / "o")]) == 2
+    assert "never on the training file" in capsys.readouterr().err
+    assert main(["--squad", str(tmp_path / "dev.json"), "--top-k", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--top-k" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
