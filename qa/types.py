@@ -29,7 +29,7 @@ class Span:
     start: int
     end: int
     score: float  # probability-like, in [0, 1]
-    logit: float = 0.0  # the reader's raw start + end logit: comparable across passages, unlike ``score``
+    logit: float  # the reader's raw start + end logit: comparable across passages, unlike ``score``
 
     @property
     def text(self) -> str:
@@ -43,7 +43,7 @@ class PassageReading:
     passage: Passage
     spans: tuple[Span, ...]
     null_score: float  # probability-like score of "this passage does not answer", in [0, 1]
-    null_logit: float = 0.0  # the reader's raw start + end logit of the null position
+    null_logit: float  # the reader's raw start + end logit of the null position
 
 
 @dataclass(frozen=True)
