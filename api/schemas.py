@@ -49,8 +49,8 @@ class CitationOut(BaseModel):
 
 class AnswerOut(BaseModel):
     text: str
-    score: float = Field(description="estimated chance that this answer is exactly right, in [0, 1] (fitted on "
-                         "SQuAD dev with eval.fit_scores); higher is better")
+    score: float = Field(description="in [0, 1], higher is better; for the top answer, the estimated chance that it "
+                         "is exactly right (fitted on SQuAD dev with eval.fit_scores at the default settings)")
     citations: list[CitationOut]
 
 

@@ -36,18 +36,27 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def fit_scale(evidence: Sequence[float], exact: Sequence[bool]):
-    """The ``ScoreScale`` (logistic regression, practically unregularized) of exact match on evidence."""
+def fit_scale(evidence: Sequence[float], exact: Sequence[bool], iterations: int = 50):
+    """The ``ScoreScale`` of a one-feature logistic regression of exact match on evidence (Newton's method,
+    unregularized: ``P(exact) = sigmoid(scale * evidence + offset)``)."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     from qa.answers import ScoreScale
 
     if len(set(exact)) < 2:
         raise ValueError("fitting needs both right and wrong answers")
-    model = LogisticRegression(C=1e6).fit(np.asarray(evidence, dtype=float)[:, None], np.asarray(exact, dtype=int))
-    scale, offset = float(model.coef_[0][0]), float(model.intercept_[0])
-    if scale <= 0:
+    x = np.column_stack([np.asarray(evidence, dtype=float), np.ones(len(evidence))])
+    y = np.asarray(exact, dtype=float)
+    w = np.zeros(2)
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -500, 500)))
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hessian, x.T @ (y - p))
+        w += step
+        if np.abs(step).max() < 1e-10:
+            break
+    scale, offset = float(w[0]), float(w[1])
+    if not scale > 0:
         raise ValueError(f"a higher evidence should mean a likelier exact match; the fit says scale {scale:.4f}")
     return ScoreScale(round(scale, 6), round(offset, 6))
 
@@ -147,18 +156,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    try:
+        args = build_parser().parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     from eval.calibrate import dev_input_problem, write_calibration
-
-    problem = dev_input_problem(args.squad, args.reader)
-    if args.top_k < 1 or (args.sample is not None and args.sample < 1):
-        problem = "--top-k and --sample must be positive"
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
     from eval.gold import GoldFormatError
     from qa.reader import TransformersReader
 
+    problem = dev_input_problem(args.squad, args.reader)
+    if problem is None and not (1 <= args.top_k <= 50 and (args.sample is None or args.sample >= 1)):
+        problem = "--top-k must be in 1-50 and --sample positive"
+    if problem is None:
+        try:
+            old = TransformersReader(str(args.reader))  # its current scale and threshold (a clear error if invalid)
+            args.out.mkdir(parents=True, exist_ok=True)
+        except (ValueError, OSError) as exc:
+            problem = str(exc)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         observations = observe(args.squad, args.reader, args.top_k, args.sample, args.cache_dir)
     except (GoldFormatError, FileNotFoundError, ValueError) as exc:
@@ -171,7 +188,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    old = TransformersReader(str(args.reader))
     threshold_evidence = (logit(old.no_answer_threshold) - old.score_scale.offset) / old.score_scale.scale
     threshold = round(scale.score(threshold_evidence), 4)
     held_scores = [scale.score(o.evidence) for o in held]
@@ -181,7 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
               "fitted_on": f"{args.squad.name} open mode, top_k {args.top_k}, never abstaining: {len(fit)} questions of "
                            "the first half of the articles; score = estimated chance of an exact match",
               "held_out": {"questions": len(held), "expected_calibration_error": round(ece, 4)}}
-    args.out.mkdir(parents=True, exist_ok=True)
     lines = [f"# Answer scores for {args.reader}", "",
              f"score = sigmoid({scale.scale} * evidence {'-' if scale.offset < 0 else '+'} {abs(scale.offset)}), fitted on {len(fit)} questions "
              f"(first half of the articles of {args.squad.name}, open mode, top_k {args.top_k}, never abstaining).",

@@ -4,11 +4,13 @@
   so ``original[c.start:c.end] == passage.text[span]`` holds by construction).
 * Overlapping spans at the same place in a file (overlapping passages, alternative boundaries)
   are one candidate: the best-scoring one is kept.
-* A candidate's evidence is how strongly the reader prefers it to "no answer here", from its raw
-  logits: ``log(sum(exp(span logits))) - null logit``, plus the log of the passage's relevance
-  weight. Its score is ``sigmoid(scale * evidence + offset)`` with the reader's fitted
-  ``ScoreScale``: an estimate of the chance that it is exactly right. Raw logits rank answers from different passages far better than probabilities normalized
-  inside each passage (SQuAD dev open mode, top_k 5: F1 73.0 against 70.2, never abstaining).
+* A candidate's evidence is how strongly the reader prefers it to "no answer here":
+  ``log(sum(P(variant) / P(null)))`` over its boundary variants, from the raw logits of one reader
+  window, plus the log of the passage's relevance weight. Its score is
+  ``sigmoid(scale * evidence + offset)`` with the reader's fitted ``ScoreScale``: for the top
+  answer, an estimate of the chance that it is exactly right. Evidence ranks answers from
+  different passages far better than probabilities normalized inside each passage (SQuAD dev
+  open mode, top_k 5: F1 73.0 against 70.2, never abstaining).
 * Candidates that state the same thing (same SQuAD-normalized text once leading hedges such as
   "about"/"roughly" are set aside) form one answer. Its text is the quote found verbatim in the
   most candidates, and each of those candidates cites exactly that quote, so every citation of an
@@ -99,17 +101,17 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
 
     Spans that overlap ("700 kilometers", "roughly 700 kilometers", "700 kilometers (435 miles)")
     are one answer with uncertain boundaries: the most probable of them stands for the place, and
-    the place's evidence is ``log(sum(exp(logit))) - null_logit`` over all of them. In one reader
-    window that is ``log(P(place) / P(no answer))``. Raw logits, unlike probabilities normalized
-    inside each passage, can be compared between passages: a passage that does not answer the
-    question still spreads all its probability over its own spans, but its logits stay low.
+    the place's evidence is ``log(sum(exp(span.evidence)))`` over all of them, i.e.
+    ``log(P(place) / P(no answer))``. Unlike probabilities normalized inside each passage, it can
+    be compared between passages: a passage that does not answer the question still spreads all
+    its probability over its own spans, but their logits stay low against its null.
     """
     remaining = sorted(reading.spans, key=lambda s: -s.score)
     located: list[tuple[Span, float]] = []
     while remaining:
         best = remaining[0]
         overlapping = [s for s in remaining if s.start < best.end and best.start < s.end]
-        located.append((best, _log_sum_exp([s.logit for s in overlapping]) - reading.null_logit))
+        located.append((best, _log_sum_exp([s.evidence for s in overlapping])))
         remaining = [s for s in remaining if s not in overlapping]
     return located
 

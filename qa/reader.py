@@ -5,7 +5,9 @@
 passages in batches, with sliding windows for passages longer than ``max_seq_len``. For every
 window the start and end logits are turned into probabilities over the context tokens *and* the
 null position ([CLS]); a span's score is ``P(start) * P(end)`` and the null score is
-``P(start=null) * P(end=null)``, both in [0, 1], higher meaning more likely.
+``P(start=null) * P(end=null)``, both in [0, 1], higher meaning more likely. A span's evidence is
+``log(P(span) / P(null))`` in the same window: the raw start + end logits of the span minus those
+of the null, which (unlike the probabilities) can be compared between passages.
 """
 
 from __future__ import annotations
@@ -108,11 +110,15 @@ class TransformersReader:
         self._score_scale = ScoreScale()
         calibration = Path(model) / CALIBRATION_FILE
         if calibration.is_file():
-            record = json.loads(calibration.read_text())
-            self._threshold = float(record["no_answer_threshold"])
-            if "score_scale" in record:
-                self._score_scale = ScoreScale(float(record["score_scale"]["scale"]),
-                                               float(record["score_scale"]["offset"]))
+            try:
+                record = json.loads(calibration.read_text())
+                self._threshold = float(record["no_answer_threshold"])
+                if "score_scale" in record:
+                    self._score_scale = ScoreScale(float(record["score_scale"]["scale"]),
+                                                   float(record["score_scale"]["offset"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{calibration} is not a valid reader calibration (needs no_answer_threshold and "
+                                 f"optionally score_scale: {{scale, offset}}): {exc!r}") from exc
 
     @property
     def no_answer_threshold(self) -> float:
@@ -186,9 +192,8 @@ class TransformersReader:
                 n = len(enc["input_ids"][i])
                 results[i] = (s[row, :n], e[row, :n])
 
-        spans: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]
+        spans: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]  # (score, evidence)
         nulls = [1.0 for _ in passages]
-        null_logits = [math.inf for _ in passages]
         for i in range(n_features):
             p_idx = enc["overflow_to_sample_mapping"][i]
             seq_ids = enc.sequence_ids(i)
@@ -200,7 +205,6 @@ class TransformersReader:
             ls = _log_softmax(s_all[cand])
             le = _log_softmax(e_all[cand])
             nulls[p_idx] = min(nulls[p_idx], float(np.exp(ls[0] + le[0])))
-            null_logits[p_idx] = min(null_logits[p_idx], float(s_all[0] + e_all[0]))
             offsets = enc["offset_mapping"][i]
             top = 20
             starts = np.argsort(-ls[1:])[:top] + 1
@@ -211,18 +215,17 @@ class TransformersReader:
                     if b < a or b - a + 1 > self.max_answer_len:
                         continue
                     score = float(np.exp(ls[a] + le[b]))
-                    logit = float(s_all[cand[a]] + e_all[cand[b]])
+                    evidence = float(ls[a] + le[b] - ls[0] - le[0])  # log(P(span) / P(null)), this window
                     c_start, c_end = offsets[cand[a]][0], offsets[cand[b]][1]
                     c_start, c_end = tidy_span(text, c_start, c_end)
                     if c_end <= c_start or "\n" in text[c_start:c_end]:
                         continue  # empty, or across a line break (a heading glued to a sentence)
                     key = (c_start, c_end)
-                    if score > spans[p_idx].get(key, (0.0, 0.0))[0]:
-                        spans[p_idx][key] = (score, logit)
+                    seen_score, seen_evidence = spans[p_idx].get(key, (0.0, -math.inf))
+                    spans[p_idx][key] = (max(seen_score, score), max(seen_evidence, evidence))
         readings = []
         for p_idx, passage in enumerate(passages):
             best = sorted(spans[p_idx].items(), key=lambda kv: -kv[1][0])[:self.spans_per_passage]
-            null_logit = null_logits[p_idx] if math.isfinite(null_logits[p_idx]) else 0.0
             readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z) for (a, b), (s, z) in best),
-                                           nulls[p_idx], null_logit))
+                                           nulls[p_idx]))
         return readings

@@ -21,8 +21,8 @@ from qa.answers import ScoreScale
 from qa.reader import Reader
 from qa.types import Passage, PassageReading, Span
 
-_SpanOffsets = tuple[tuple[int, int, float, float], ...]  # start, end, score, logit
-_Remembered = tuple[_SpanOffsets, float, float]  # spans, null score, null logit
+_SpanOffsets = tuple[tuple[int, int, float, float], ...]  # start, end, score, evidence
+_Remembered = tuple[_SpanOffsets, float]  # spans, null score
 
 
 def _text_key(text: str) -> bytes:
@@ -71,8 +71,8 @@ class CachingReader:
         if fresh and self.capacity:
             with self._lock:
                 for i, reading in fresh.items():
-                    spans = tuple((s.start, s.end, s.score, s.logit) for s in reading.spans)
-                    self._data[keys[i]] = (spans, reading.null_score, reading.null_logit)
+                    spans = tuple((s.start, s.end, s.score, s.evidence) for s in reading.spans)
+                    self._data[keys[i]] = (spans, reading.null_score)
                 while len(self._data) > self.capacity:
                     self._data.popitem(last=False)
         readings = []
@@ -80,7 +80,7 @@ class CachingReader:
             if i in fresh:
                 readings.append(fresh[i])
             else:
-                spans, null_score, null_logit = remembered[i]
+                spans, null_score = remembered[i]
                 readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z) for a, b, s, z in spans),
-                                               null_score, null_logit))
+                                               null_score))
         return readings

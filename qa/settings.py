@@ -38,8 +38,8 @@ class Settings(BaseSettings):
         None, ge=0.0, le=1.0, description="answers scoring below this are withheld; empty = the reader's calibrated value")
 
     relevance_temperature: float = Field(
-        0.1, ge=0.0, le=10.0, description="the odds of answers from passages less similar to the question than the best "
-        "one are discounted by exp(-(gap in cosine) / this); 0 = rank answers by the reader alone")
+        0.1, ge=0.0, le=10.0, description="answers from passages less similar to the question than the best one lose "
+        "(gap in cosine) / this from their evidence (log-odds against 'no answer'); 0 = rank answers by the reader alone")
 
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")

@@ -29,7 +29,8 @@ class Span:
     start: int
     end: int
     score: float  # probability-like, in [0, 1]
-    logit: float  # the reader's raw start + end logit: comparable across passages, unlike ``score``
+    evidence: float  # log(P(span) / P(no answer)) in the reader window it was read in; unlike ``score``,
+    # comparable across passages (raw start + end logits of the span minus those of the null)
 
     @property
     def text(self) -> str:
@@ -43,7 +44,6 @@ class PassageReading:
     passage: Passage
     spans: tuple[Span, ...]
     null_score: float  # probability-like score of "this passage does not answer", in [0, 1]
-    null_logit: float  # the reader's raw start + end logit of the null position
 
 
 @dataclass(frozen=True)

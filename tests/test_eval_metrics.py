@@ -19,7 +19,7 @@ from eval.metrics import (
     WRONG_SPAN, CitationCheck, NegativeResult, QuestionResult, ReturnedAnswer, aggregate, classify, first_gold_rank,
     percentile, recall_and_mrr, score_answer,
 )
-from qa.answers import assemble
+from qa.answers import ScoreScale, assemble
 from qa.types import Passage, PassageReading, Span
 
 
@@ -261,17 +261,18 @@ def _reading(scores: list[float]) -> PassageReading:
     text = "alpha beta gamma delta epsilon"
     p = Passage("f.txt:0-30", "f.txt", 0, len(text), text)
     words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
-    spans = tuple(Span(p, a, b, s, math.log(s)) for (a, b), s in zip(words, scores))
-    return PassageReading(p, spans, 0.1, math.log(0.1))
+    spans = tuple(Span(p, a, b, s, math.log(s / 0.1)) for (a, b), s in zip(words, scores))
+    return PassageReading(p, spans, 0.1)
 
 
+@pytest.mark.parametrize("scale", [ScoreScale(), ScoreScale(0.26, -1.75)])
 @pytest.mark.parametrize("scores", [[0.3, 0.2], [0.05], [0.1, 0.1, 0.09], []])
-def test_assemble_answers_iff_best_score_reaches_threshold(scores):
-    """What the calibration assumes about ``qa.answers.assemble``."""
+def test_assemble_answers_iff_best_score_reaches_threshold(scores, scale):
+    """What the calibration assumes about ``qa.answers.assemble``, whatever the score scale."""
     readings = [_reading(scores)]
-    best, _ = assemble(readings, 0.0, 1)
-    for t in (0.0, 0.05, 0.0999, 0.1, 0.25, 0.3, 0.31, 1.0):
-        answers, no_answer = assemble(readings, t, 1)
+    best, _ = assemble(readings, 0.0, 1, scale=scale)
+    for t in (0.0, 0.05, 0.0999, 0.1, 0.15, 0.25, 0.3, 0.31, 0.5, 1.0):
+        answers, no_answer = assemble(readings, t, 1, scale=scale)
         assert bool(answers) == bool(best and best[0].score >= t)
         assert (no_answer is None) == bool(answers)
 
@@ -401,6 +402,11 @@ def test_reader_takes_its_score_scale_from_citeqa_json(tmp_path):
     assert reader.no_answer_threshold == 0.2 and reader.score_scale == ScoreScale(0.26, -1.7)
     (tmp_path / "citeqa.json").write_text(json.dumps({"no_answer_threshold": 0.05}))
     assert TransformersReader(str(tmp_path)).score_scale == ScoreScale()
+    for broken in ('{"no_answer_threshold": 0.05, "score_scale": {"scale": 0.3}}', '{"score_scale": 1}', "not json",
+                   '{"no_answer_threshold": 0.1, "score_scale": {"scale": -1, "offset": 0}}'):
+        (tmp_path / "citeqa.json").write_text(broken)
+        with pytest.raises(ValueError, match="not a valid reader calibration"):
+            TransformersReader(str(tmp_path))
 
 
 def test_fit_scores_refuses_the_training_file_and_bad_options(tmp_path, capsys):

@@ -44,6 +44,23 @@ def test_every_dev_question_gets_verifiable_citations(service, settings):
         assert [p.id for p in result.passages] and len(result.passages) == settings.top_k
 
 
+def test_answer_scores_are_the_fitted_scale_of_the_readers_evidence(service):
+    """``ask`` scores with the reader's fitted ScoreScale (from citeqa.json), exactly as assemble does."""
+    from qa.answers import ScoreScale, assemble, relevance_weights
+
+    scale = service.reader.score_scale
+    assert scale != ScoreScale() and service.threshold == service.reader.no_answer_threshold
+    question = "How far did the missile fly on November 7?"
+    result = service.ask(question)
+    retrieved = service._retriever.retrieve(question, service.settings.top_k)
+    readings = service.reader.read(question, [r.passage for r in retrieved])
+    weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
+    expected, _ = assemble(readings, 0.0, service.settings.max_answers, weights, scale)
+    assert [(a.text, round(a.score, 6)) for a in result.answers] == [(a.text, round(a.score, 6)) for a in expected]
+    unscaled, _ = assemble(readings, 0.0, 1, weights)
+    assert unscaled[0].text == result.answers[0].text and unscaled[0].score != result.answers[0].score
+
+
 def test_unrelated_question_gets_no_answer(service):
     result = service.ask("What is the boiling point of mercury in degrees Celsius?")
     assert result.answers == ()

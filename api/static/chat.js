@@ -21,7 +21,7 @@ function renderAnswer(answer, rank) {
   return el("article", {class: "answer", "aria-label": "Answer " + rank},
     el("p", {class: "answer-head"},
       el("span", {class: "answer-text"}, answer.text),
-      el("span", {class: "score", title: "estimated chance that this answer is exactly right, 0 to 1"}, "score " + answer.score.toFixed(2))),
+      el("span", {class: "score", title: rank === 1 ? "estimated chance that this answer is exactly right, 0 to 1" : "score, 0 to 1 (higher is better)"}, "score " + answer.score.toFixed(2))),
     el("ol", {class: "citations", "aria-label": "Citations"}, ...answer.citations.map(renderCitation)));
 }
 
