@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from eval.command import parse_offline
 
 BINS = (0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -153,13 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        args = build_parser().parse_args(list(argv) if argv is not None else None)
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    args = parse_offline(build_parser(), argv)
+    if isinstance(args, int):
+        return args
     from eval.calibrate import dev_input_problem, write_calibration
     from eval.gold import GoldFormatError
     from qa.reader import TransformersReader

@@ -20,6 +20,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eval.command import parse_offline
+
 if TYPE_CHECKING:
     from eval.gold import GoldQuestion, GoldSet
     from eval.metrics import QuestionResult, ReturnedAnswer
@@ -358,14 +360,9 @@ def evaluate(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run an evaluation; returns the exit status (0 done, 2 bad input)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    parser = build_parser()
-    try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
-    except SystemExit as exc:  # --help, or a usage error already printed by argparse
-        return int(exc.code or 0)
+    args = parse_offline(build_parser(), argv)
+    if isinstance(args, int):
+        return args
     from pydantic import ValidationError
 
     from eval.gold import GoldFormatError
