@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from qa.negatives import without_answer_sentence
+from qa.negatives import ArticleNegativeMiner, without_answer_sentence
 
 log = logging.getLogger("citeqa.training")
 
@@ -52,6 +52,7 @@ class TrainConfig:
     negative_ratio: float = 0.25
     same_article_negative_share: float = 0.5
     removed_sentence_ratio: float = 0.0
+    mined_negative_ratio: float = 0.0
     seed: int = 13
     save_every: int = 200
     snapshot_every: int = 500
@@ -79,13 +80,16 @@ def load_squad(path: str | Path) -> list[dict]:
 
 
 def build_examples(articles: list[dict], negative_ratio: float, same_article_share: float,
-                   seed: int, removed_sentence_ratio: float = 0.0) -> list[QAExample]:
-    """Positive SQuAD examples plus negatives: other paragraphs without the answer and, for a
-    ``removed_sentence_ratio`` share of the questions, their own paragraph without the answer's sentence."""
+                   seed: int, removed_sentence_ratio: float = 0.0,
+                   mined_negative_ratio: float = 0.0) -> list[QAExample]:
+    """Positive SQuAD examples plus negatives: other paragraphs without the answer; for a
+    ``removed_sentence_ratio`` share of the questions, their own paragraph without the answer's sentence;
+    for a ``mined_negative_ratio`` share, the article's paragraph BM25 ranks highest among those without it."""
     rng = random.Random(seed)
     examples: list[QAExample] = []
     for a_idx, article in enumerate(articles):
         paragraphs = [p["context"] for p in article["paragraphs"]]
+        miner = ArticleNegativeMiner(paragraphs) if mined_negative_ratio else None
         for p_idx, para in enumerate(article["paragraphs"]):
             for qa in para["qas"]:
                 ans = qa["answers"][0]
@@ -97,6 +101,11 @@ def build_examples(articles: list[dict], negative_ratio: float, same_article_sha
                                                    {a["text"].lower() for a in qa["answers"]})
                     if rest is not None:
                         examples.append(QAExample(qa["id"] + "-cut", qa["question"], rest, -1, ""))
+                if miner is not None and rng.random() < mined_negative_ratio:
+                    mined = miner.closest_without_answer(qa["question"], p_idx,
+                                                         {a["text"].lower() for a in qa["answers"]})
+                    if mined is not None:
+                        examples.append(QAExample(qa["id"] + "-mined", qa["question"], mined, -1, ""))
                 if rng.random() >= negative_ratio:
                     continue
                 answers = {a["text"].lower() for a in qa["answers"]}
@@ -227,11 +236,14 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
     cache = run / f"features-{cfg.max_seq_len}-{cfg.doc_stride}-{cfg.negative_ratio}-{cfg.seed}.pt"
     if cfg.removed_sentence_ratio:
         cache = cache.with_name(cache.stem + f"-cut{cfg.removed_sentence_ratio}.pt")
+    if cfg.mined_negative_ratio:
+        cache = cache.with_name(cache.stem + f"-mined{cfg.mined_negative_ratio}.pt")
     if cache.exists():
         features = torch.load(cache)
     else:
         examples = build_examples(load_squad(cfg.train_file), cfg.negative_ratio,
-                                  cfg.same_article_negative_share, cfg.seed, cfg.removed_sentence_ratio)
+                                  cfg.same_article_negative_share, cfg.seed, cfg.removed_sentence_ratio,
+                                  cfg.mined_negative_ratio)
         log.info("examples: %d (%d negatives)", len(examples), sum(e.answer_start < 0 for e in examples))
         features = tokenize_features(examples, tokenizer, cfg.max_seq_len, cfg.doc_stride, cfg.max_query_len)
         _atomic_save(features, cache)
@@ -321,7 +333,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="Hugging Face checkpoint to start from (default: the packaged all-MiniLM-L6-v2 encoder)")
     p.add_argument("--run-dir", default="runs/reader", help="checkpoints, caches and logs (git-ignored)")
     for field in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "max_seq_len", "doc_stride",
-                  "negative_ratio", "removed_sentence_ratio", "seed", "save_every", "snapshot_every", "threads"):
+                  "negative_ratio", "removed_sentence_ratio", "mined_negative_ratio", "seed", "save_every", "snapshot_every", "threads"):
         default = TrainConfig.__dataclass_fields__[field].default
         p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
     p.add_argument("--no-bf16", action="store_true", help="train in fp32")
@@ -338,7 +350,8 @@ def main(argv: list[str] | None = None) -> None:
                       batch_size=args.batch_size, learning_rate=args.learning_rate,
                       warmup_ratio=args.warmup_ratio, max_seq_len=args.max_seq_len, doc_stride=args.doc_stride,
                       negative_ratio=args.negative_ratio,
-                      removed_sentence_ratio=args.removed_sentence_ratio, seed=args.seed, save_every=args.save_every,
+                      removed_sentence_ratio=args.removed_sentence_ratio,
+                      mined_negative_ratio=args.mined_negative_ratio, seed=args.seed, save_every=args.save_every,
                       snapshot_every=args.snapshot_every, threads=args.threads, bf16=not args.no_bf16)
     train(cfg, resume=args.resume, max_steps=args.max_steps)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.negatives import without_answer_sentence
+from qa.negatives import ArticleNegativeMiner, without_answer_sentence
 from qa.training import build_examples
 
 CONTEXT = ("The bridge was designed by Anna Berg in 1998. It opened to traffic on 4 May 2004 after six years of "
@@ -35,12 +35,36 @@ def test_build_examples_labels_every_negative_null_and_keeps_answers_out():
                   "answers": [{"text": f"Person {i}{j}", "answer_start": CONTEXT.index("Anna Berg")}]}]}
         for j in range(3)]} for i in range(3)]
     examples = build_examples(articles, negative_ratio=1.0, same_article_share=0.5, seed=1,
-                              removed_sentence_ratio=1.0)
+                              removed_sentence_ratio=1.0, mined_negative_ratio=1.0)
     positives = [e for e in examples if e.answer_start >= 0]
     negatives = [e for e in examples if e.answer_start < 0]
-    assert len(positives) == 9 and any(e.qid.endswith("-cut") for e in negatives)
+    assert len(positives) == 9
+    assert any(e.qid.endswith("-cut") for e in negatives) and any(e.qid.endswith("-mined") for e in negatives)
     for e in positives:
         assert e.context[e.answer_start:e.answer_start + len(e.answer_text)] == e.answer_text
     answer_of = {e.qid: e.answer_text.lower() for e in positives}
     for e in negatives:
         assert answer_of[e.qid.rsplit("-", 1)[0]] not in e.context.lower()
+
+
+ARTICLE = [
+    "Pyongyang has sent around 15,000 soldiers to the front, officials said on Monday.",
+    "The capital's population is about 3 million, according to the 2008 census of Pyongyang.",
+    "Seoul hosted the summit; delegates discussed trade and fisheries.",
+    "Pyongyang state media praised the launch and the soldiers who prepared it.",
+]
+
+
+def test_the_mined_negative_is_the_closest_paragraph_without_the_answer():
+    miner = ArticleNegativeMiner(ARTICLE)
+    question = "How many soldiers has Pyongyang sent?"
+    # paragraph 0 answers it; of the others, the one sharing "Pyongyang" and "soldiers" ranks first
+    assert miner.closest_without_answer(question, own=0, answers={"15,000"}) == ARTICLE[3]
+    # a paragraph that contains an answer is never a negative, even when it ranks first
+    assert miner.closest_without_answer(question, own=2, answers={"15,000", "soldiers"}) == ARTICLE[1]
+
+
+def test_no_mined_negative_without_a_lexical_match():
+    miner = ArticleNegativeMiner(ARTICLE)
+    assert miner.closest_without_answer("What colour is the sky?", own=0, answers={"blue"}) is None
+    assert ArticleNegativeMiner(ARTICLE[:1]).closest_without_answer("Pyongyang soldiers", 0, set()) is None
