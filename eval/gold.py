@@ -243,6 +243,29 @@ def cut_paragraph(question: GoldQuestion, own: Paragraph) -> Paragraph | None:
     return None
 
 
+class MinedNegatives:
+    """Mined negatives: for a question, the paragraph of its own article that BM25 ranks highest among
+    those holding none of its answers: what the retriever hands the reader when the corpus names the
+    question's subject but does not state the fact (``qa.negatives.ArticleNegativeMiner``)."""
+
+    def __init__(self, pool: Sequence[Paragraph]) -> None:
+        self._articles: dict[int, list[Paragraph]] = {}
+        for p in pool:
+            self._articles.setdefault(p.article, []).append(p)
+        self._miners: dict[int, Any] = {}
+
+    def for_question(self, question: GoldQuestion, own: Paragraph) -> Paragraph | None:
+        from qa.negatives import ArticleNegativeMiner
+
+        paragraphs = self._articles.get(own.article, [])
+        if own.article not in self._miners:
+            self._miners[own.article] = ArticleNegativeMiner([p.text for p in paragraphs])
+        position = next((i for i, p in enumerate(paragraphs) if p.doc == own.doc), -1)
+        text = self._miners[own.article].closest_without_answer(
+            question.question, position, {a.lower() for a in question.answers})
+        return next((p for p in paragraphs if p.text == text), None) if text is not None else None
+
+
 def spread(items: Sequence[T], limit: int | None) -> list[T]:
     """At most ``limit`` items evenly spaced over the sequence (every part gets its share), in order."""
     if limit is None or limit >= len(items):

@@ -20,7 +20,8 @@ from qa.text import exact_match_score, f1_score, metric_max_over_ground_truths
 METRIC_KEYS = ("n", "n_answerable", "n_unanswerable", "exact_match", "f1", "has_ans_exact_match", "has_ans_f1",
                "no_ans_accuracy", "recall_at_k", "mrr", "citations_valid", "latency_ms", "top_k", "mode",
                "git_commit")
-NEGATIVE_KEYS = ("negatives_abstain_rate", "hard_negatives_abstain_rate", "has_ans_f1_no_threshold")
+NEGATIVE_KEYS = ("negatives_abstain_rate", "hard_negatives_abstain_rate", "mined_negatives_abstain_rate",
+                 "has_ans_f1_no_threshold")
 
 # what happened to a question (report.md groups the failures by these)
 CORRECT = "correct"
@@ -130,6 +131,7 @@ class QuestionResult:
     best_span_f1: float | None = None
     negative: NegativeResult | None = None
     hard_negative: NegativeResult | None = None  # own paragraph with the answer's sentence cut (when possible)
+    mined_negative: NegativeResult | None = None  # own article's BM25-closest paragraph without the answer
 
     @property
     def answerable(self) -> bool:
@@ -184,5 +186,7 @@ def aggregate(results: Sequence[QuestionResult], mode: str, top_k: int | None, g
         metrics["negatives_abstain_rate"] = _frac(_mean([float(n.abstained) for n in read]))
         hard = [r.hard_negative for r in results if r.hard_negative is not None]
         metrics["hard_negatives_abstain_rate"] = _frac(_mean([float(n.abstained) for n in hard]))
+        mined = [r.mined_negative for r in results if r.mined_negative is not None]
+        metrics["mined_negatives_abstain_rate"] = _frac(_mean([float(n.abstained) for n in mined]))
         metrics["has_ans_f1_no_threshold"] = _pct(_mean([r.best_span_f1 or 0.0 for r in answerable]))
     return metrics

@@ -77,6 +77,8 @@ _ROWS = (  # key, label
     ("no_ans_accuracy", "Unanswerable: abstained (fraction)"),
     ("negatives_abstain_rate", "Negative paragraphs: abstained (fraction)"),
     ("hard_negatives_abstain_rate", "Hard negatives (own paragraph, answer sentence cut): abstained (fraction)"),
+    ("mined_negatives_abstain_rate",
+     "Mined negatives (own article's BM25-closest paragraph without the answer): abstained (fraction)"),
     ("recall_at_k", "Recall@k (gold source retrieved)"),
     ("mrr", "MRR of the first gold source"),
     ("citations_valid", "Citations exact (fraction)"),
@@ -159,7 +161,8 @@ def plot_scores(path: Path, results: Sequence[QuestionResult], threshold: float)
 
     groups: dict[str, list[float]] = {"best candidate right (EM = 1)": [], "best candidate wrong": [],
                                       "abstained, candidate unknown": [], "unanswerable questions": [],
-                                      "negative paragraphs": [], "hard negatives": []}
+                                      "negative paragraphs": [], "hard negatives": [],
+                                      "mined negatives": []}
     for r in results:
         if not r.answerable:
             groups["unanswerable questions"].append(r.top_score)
@@ -172,7 +175,9 @@ def plot_scores(path: Path, results: Sequence[QuestionResult], threshold: float)
             groups["negative paragraphs"].append(r.negative.top_score)
         if r.hard_negative is not None:
             groups["hard negatives"].append(r.hard_negative.top_score)
-    colors = ["tab:green", "tab:red", "tab:gray", "tab:purple", "tab:orange", "tab:brown"]
+        if r.mined_negative is not None:
+            groups["mined negatives"].append(r.mined_negative.top_score)
+    colors = ["tab:green", "tab:red", "tab:gray", "tab:purple", "tab:orange", "tab:brown", "tab:olive"]
     bins = np.linspace(0.0, 1.0, 51)
     fig, ax = plt.subplots(figsize=(7.5, 4.0), dpi=100)
     for (label, scores), color in zip(groups.items(), colors):

@@ -44,8 +44,10 @@ Modes:
           folder, or CITEQA_INDEX_DIR when set). SQuAD: over all paragraphs of the file,
           written and indexed once under --cache-dir and reused by later runs.
   reader  SQuAD only: the reader alone on each question's own paragraph (no retrieval).
-          --negatives also reads each question against a paragraph of another article and
-          against its own paragraph with the answer's sentence cut (a hard negative).
+          --negatives also reads each question against a paragraph of another article,
+          against its own paragraph with the answer's sentence cut (a hard negative) and
+          against its article's paragraph BM25 ranks highest among those without the answer
+          (a mined negative).
 """
 
 EPILOG = """\
@@ -85,9 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="no-answer threshold in [0, 1] [env CITEQA_NO_ANSWER_THRESHOLD; default the reader's "
                         "calibrated value from citeqa.json]")
     p.add_argument("--negatives", action="store_true",
-                   help="reader mode: also pair each question with a paragraph of another article and with its "
-                        "own paragraph minus the answer's sentence; report negatives_abstain_rate, "
-                        "hard_negatives_abstain_rate and has_ans_f1_no_threshold")
+                   help="reader mode: also pair each question with a paragraph of another article, with its "
+                        "own paragraph minus the answer's sentence and with its article's BM25-closest paragraph "
+                        "without the answer; report negatives_abstain_rate, hard_negatives_abstain_rate, "
+                        "mined_negatives_abstain_rate and has_ans_f1_no_threshold")
     p.add_argument("--cache-dir", type=Path, default=Path(".citeqa/eval-cache"), metavar="DIR",
                    help="SQuAD open mode: where paragraph corpora and their indexes are kept (default %(default)s)")
     return p
@@ -212,7 +215,7 @@ def _read_negative(reader, question: str, paragraph, threshold: float):
 def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Settings,
                negatives: bool) -> tuple[list[QuestionResult], dict[str, Any]]:
     """The reader alone on each question's own paragraph, then ``assemble(..., max_answers=1)``."""
-    from eval.gold import cut_paragraph, negative_paragraph, paragraph_passage
+    from eval.gold import MinedNegatives, cut_paragraph, negative_paragraph, paragraph_passage
     from eval.metrics import QuestionResult, classify, score_answer
     from qa.answers import assemble
     from qa.service import QAService
@@ -221,6 +224,7 @@ def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Setti
     reader, threshold = service.reader, service.threshold
     reader.warm_up()
     texts = {p.doc: p.text for p in gold.paragraphs}
+    mined_negatives = MinedNegatives(gold.paragraphs)
     results: list[QuestionResult] = []
     for q in _progress(questions, "reader eval"):
         if q.paragraph is None:
@@ -236,11 +240,13 @@ def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Setti
         em, f1 = score_answer(prediction, q.answers)
         best_span = best[0].text if best else None
         best_em, best_f1 = score_answer(best_span, q.answers) if best_span is not None else (0.0, 0.0)
-        negative = hard_negative = None
+        negative = hard_negative = mined_negative = None
         if negatives:
             negative = _read_negative(reader, q.question, negative_paragraph(q, own, gold.paragraphs), threshold)
             cut = cut_paragraph(q, own) if q.answerable else None
             hard_negative = _read_negative(reader, q.question, cut, threshold) if cut is not None else None
+            mined = mined_negatives.for_question(q, own) if q.answerable else None
+            mined_negative = _read_negative(reader, q.question, mined, threshold) if mined is not None else None
         results.append(QuestionResult(
             id=q.id, question=q.question, gold_answers=list(q.answers), gold_sources=list(q.sources),
             prediction=prediction, answers=_check_citations(answers, texts.get), exact_match=em, f1=f1,
@@ -249,7 +255,7 @@ def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Setti
             outcome=classify(q.answerable, prediction is None, em, None, False),
             best_span=best_span, best_span_em=best_em if q.answerable else None,
             best_span_f1=best_f1 if q.answerable else None, negative=negative,
-            hard_negative=hard_negative))
+            hard_negative=hard_negative, mined_negative=mined_negative))
     return results, {"threshold": threshold, "n_documents": None}
 
 

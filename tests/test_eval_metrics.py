@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from eval.calibrate import Sample, choose_threshold, curve_point
-from eval.gold import (GoldFormatError, cut_paragraph, document_name, negative_paragraph, parse_jsonl, parse_squad,
+from eval.gold import (GoldFormatError, MinedNegatives, cut_paragraph, document_name, negative_paragraph, parse_jsonl, parse_squad,
                        spread)
 from eval.metrics import (
     CORRECT, CORRECT_ABSTENTION, FALSE_ABSTENTION, FALSE_ANSWER, METRIC_KEYS, NEGATIVE_KEYS, RETRIEVAL_MISS,
@@ -329,6 +329,32 @@ def test_cut_paragraph_is_a_hard_negative():
     assert cut.doc != paragraphs[0].doc and cut.article == paragraphs[0].article
     assert cut_paragraph(questions[1], paragraphs[0]) is None  # fewer than 100 characters would be left
     assert cut_paragraph(questions[2], paragraphs[0]) is None  # "station" is in the other sentences too
+
+
+def test_mined_negative_is_the_closest_paragraph_of_the_article_without_the_answer():
+    contexts = ["The station opened in 1902 under the name Victoria Road.",
+                "The station was rebuilt after a fire; its new hall opened in 1965.",
+                "A market is held in the square every Saturday.",
+                "Victoria Road station had been planned since 1890.",
+                "The council meets on Tuesdays in the town hall.", "Rain is expected over the weekend.",
+                "The river flooded the lower fields twice last year."]
+    doc = {"version": "1.1", "data": [
+        {"title": "Station", "paragraphs": [{"context": c, "qas": [] if i else [
+            {"id": "q1", "question": "When was the station opened?", "answers": [{"text": "1902", "answer_start": 23}]},
+            {"id": "q2", "question": "What was the station called?",
+             "answers": [{"text": "Victoria Road", "answer_start": 42}]},
+            {"id": "q3", "question": "Who sells fish?", "answers": [{"text": "1902", "answer_start": 23}]}]}
+            for i, c in enumerate(contexts)]},
+        {"title": "Other", "paragraphs": [{"context": "The station opened in 1903 and closed in 1950.", "qas": []}]}]}
+    paragraphs, questions = parse_squad(doc)
+    mined = MinedNegatives(paragraphs)
+    own = paragraphs[0]
+    # the closest paragraph of the same article (never another article's, never its own)
+    assert mined.for_question(questions[0], own).text == contexts[1]
+    # a paragraph holding a reference answer is skipped, however close (the shorter paragraph 3 ranks first)
+    assert mined.for_question(questions[1], own).text == contexts[1]
+    assert "Victoria Road" in contexts[3]
+    assert mined.for_question(questions[2], own) is None  # no paragraph shares a word with the question
 
 
 def test_curve_point_reports_the_hard_negatives():

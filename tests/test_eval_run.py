@@ -169,8 +169,13 @@ def test_squad_reader_mode_with_and_without_negatives(tmp_path, tiny_squad):
         hard = row["hard_negative"]
         if hard is not None:  # its own paragraph, minus the answer's sentence
             assert hard["doc"].split("-")[0] == own_article and hard["doc"].endswith("-cut.txt")
-    hard_rate = metrics["hard_negatives_abstain_rate"]
-    assert hard_rate is None or 0.0 <= hard_rate <= 1.0
+        mined = row["mined_negative"]
+        if mined is not None:  # another paragraph of its own article, without any reference answer
+            assert mined["doc"].split("-")[0] == own_article and mined["doc"] not in row["gold_sources"]
+            assert not any(a.lower() in _contexts()[mined["doc"]].lower() for a in row["gold_answers"])
+    for key in ("hard_negatives_abstain_rate", "mined_negatives_abstain_rate"):
+        assert metrics[key] is None or 0.0 <= metrics[key] <= 1.0
+    assert any(row["mined_negative"] is not None for row in rows)
 
     assert main(base + ["--out", str(tmp_path / "sample"), "--sample", "3"]) == 0
     _, rows = _check_outputs(tmp_path / "sample", 3)
