@@ -48,23 +48,26 @@ def test_build_examples_labels_every_negative_null_and_keeps_answers_out():
 
 
 ARTICLE = [
-    "Pyongyang has sent around 15,000 soldiers to the front, officials said on Monday.",
-    "The capital's population is about 3 million, according to the 2008 census of Pyongyang.",
-    "Seoul hosted the summit; delegates discussed trade and fisheries.",
-    "Pyongyang state media praised the launch and the soldiers who prepared it.",
+    "Valmora has sent around 40 ships to the strait, officials said on Monday.",
+    "The port's population is about 300,000, according to the 2010 census of Valmora.",
+    "Dunmere hosted the summit; delegates discussed trade and fisheries.",
+    "The harbour office of Valmora praised the crews and the ships that sailed.",
+    "Rain is expected over the weekend in the north.",
+    "The council meets on Tuesdays in the old town hall.",
+    "A new bridge over the river will open next spring.",
 ]
 
 
 def test_the_mined_negative_is_the_closest_paragraph_without_the_answer():
     miner = ArticleNegativeMiner(ARTICLE)
-    question = "How many soldiers has Pyongyang sent?"
-    # paragraph 0 answers it; of the others, the one sharing "Pyongyang" and "soldiers" ranks first
-    assert miner.closest_without_answer(question, own=0, answers={"15,000"}) == ARTICLE[3]
+    question = "How many ships has Valmora sent?"
+    # paragraph 0 answers it; of the others, the one sharing "Valmora" and "ships" ranks first
+    assert miner.closest_without_answer(question, own=0, answers={"40"}) == ARTICLE[3]
     # a paragraph that contains an answer is never a negative, even when it ranks first
-    assert miner.closest_without_answer(question, own=2, answers={"15,000", "soldiers"}) == ARTICLE[1]
+    assert miner.closest_without_answer(question, own=2, answers={"40", "ships"}) == ARTICLE[1]
 
 
 def test_no_mined_negative_without_a_lexical_match():
     miner = ArticleNegativeMiner(ARTICLE)
     assert miner.closest_without_answer("What colour is the sky?", own=0, answers={"blue"}) is None
-    assert ArticleNegativeMiner(ARTICLE[:1]).closest_without_answer("Pyongyang soldiers", 0, set()) is None
+    assert ArticleNegativeMiner(ARTICLE[:1]).closest_without_answer("Valmora ships", 0, set()) is None
