@@ -11,8 +11,13 @@ Run ``python -m qa.training --help``. The job is built for a small CPU:
   learning curve (dev F1 against steps) can be measured afterwards.
 
 Negatives teach the reader to abstain: a question paired with a paragraph that does not
-contain its answer (from the same article and from other articles) is labelled with the
-null position (token 0, ``[CLS]``).
+contain its answer is labelled with the null position (token 0, ``[CLS]``). Three kinds:
+
+* ``--negative-ratio``: a random paragraph of the same article or of another one;
+* ``--removed-sentence-ratio``: the question's own paragraph with the answer's sentence cut;
+* ``--mined-negative-ratio``: the paragraph of the question's article that BM25 ranks highest
+  among those without the answer (what the retriever hands the reader when the corpus names
+  the subject but not the fact).
 """
 
 from __future__ import annotations
