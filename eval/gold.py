@@ -261,9 +261,8 @@ class MinedNegatives:
         if own.article not in self._miners:
             self._miners[own.article] = ArticleNegativeMiner([p.text for p in paragraphs])
         position = next((i for i, p in enumerate(paragraphs) if p.doc == own.doc), -1)
-        text = self._miners[own.article].closest_without_answer(
-            question.question, position, {a.lower() for a in question.answers})
-        return next((p for p in paragraphs if p.text == text), None) if text is not None else None
+        j = self._miners[own.article].closest_index(question.question, position, {a.lower() for a in question.answers})
+        return None if j is None else paragraphs[j]
 
 
 def spread(items: Sequence[T], limit: int | None) -> list[T]:

@@ -45,6 +45,11 @@ class ArticleNegativeMiner:
         self._bm25 = BM25Okapi(tokens) if len(tokens) > 1 and any(tokens) else None
 
     def closest_without_answer(self, question: str, own: int, answers: set[str]) -> str | None:
+        """The text of the paragraph ``closest_index`` picks (``None``: none)."""
+        j = self.closest_index(question, own, answers)
+        return None if j is None else self._paragraphs[j]
+
+    def closest_index(self, question: str, own: int, answers: set[str]) -> int | None:
         """The best-ranked paragraph other than ``own`` that shares a word with the question and contains
         none of ``answers`` (lower-cased). BM25 scores can be zero or negative for words most paragraphs
         share (rank_bm25's idf), so sharing a word, not a positive score, is what makes a paragraph a match."""
@@ -57,5 +62,5 @@ class ArticleNegativeMiner:
         for j in sorted(range(len(scores)), key=lambda i: -scores[i]):
             if j != own and self._tokens[j].intersection(q) and \
                     not any(t in self._paragraphs[j].lower() for t in answers):
-                return self._paragraphs[j]
+                return j
         return None

@@ -98,22 +98,20 @@ def build_examples(articles: list[dict], negative_ratio: float, same_article_sha
         for p_idx, para in enumerate(article["paragraphs"]):
             for qa in para["qas"]:
                 ans = qa["answers"][0]
+                answers = {a["text"].lower() for a in qa["answers"]}
                 examples.append(QAExample(qa["id"], qa["question"], para["context"],
                                           ans["answer_start"], ans["text"]))
                 if removed_sentence_ratio and rng.random() < removed_sentence_ratio:
                     rest = without_answer_sentence(para["context"], ans["answer_start"],
-                                                   ans["answer_start"] + len(ans["text"]),
-                                                   {a["text"].lower() for a in qa["answers"]})
+                                                   ans["answer_start"] + len(ans["text"]), answers)
                     if rest is not None:
                         examples.append(QAExample(qa["id"] + "-cut", qa["question"], rest, -1, ""))
                 if miner is not None and rng.random() < mined_negative_ratio:
-                    mined = miner.closest_without_answer(qa["question"], p_idx,
-                                                         {a["text"].lower() for a in qa["answers"]})
+                    mined = miner.closest_without_answer(qa["question"], p_idx, answers)
                     if mined is not None:
                         examples.append(QAExample(qa["id"] + "-mined", qa["question"], mined, -1, ""))
                 if rng.random() >= negative_ratio:
                     continue
-                answers = {a["text"].lower() for a in qa["answers"]}
                 context = None
                 if rng.random() < same_article_share and len(paragraphs) > 1:
                     for _ in range(5):
