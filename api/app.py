@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import ServiceRuntime
 from api.errors import BodyTooLarge, error_response, install_error_handlers
 from api.routes import admin, ask, documents, health, pages
-from qa.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Busy, UnsupportedMediaType
-from qa.errors import IndexNotReady, Unauthorized, WritesDisabled
+from core.errors import IndexNotReady, Unauthorized, WritesDisabled
 from qa.service import QAService
-from qa.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

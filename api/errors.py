@@ -1,6 +1,6 @@
 """Every error leaves the API as ``{"error": {"code", "message"}}``, mapped here and only here.
 
-    CiteqaError                  its own .status / .code (see qa.errors)
+    CiteqaError                  its own .status / .code (see core.errors)
     RequestValidationError       422 validation_error (400 for query/path parameters, 400 invalid_json)
     HTTPException (routing, …)   its status: not_found, method_not_allowed, payload_too_large, …
     anything else                500 internal_error, logged with its traceback
@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from qa.errors import CiteqaError
+from core.errors import CiteqaError
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the JSON API (separate from the internal dataclasses in ``qa.types``)."""
+"""Request and response bodies of the JSON API (separate from the internal dataclasses in ``core.types``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
-from qa.types import AskResult
+from core.settings import MAX_ANSWERS_MAX, TOP_K_MAX, TOP_K_MIN
+from core.types import AskResult
 
 
 def clean_text(value: object) -> object:
@@ -28,9 +29,10 @@ class AskRequest(BaseModel):
 
     question: StrictStr = Field(description="the question; 1..max_question_chars characters (default 1000)",
                                 examples=["How far did the missile fly on November 7?"])
-    top_k: Annotated[StrictInt, Field(ge=1, le=50)] | None = Field(None, description="passages to read (1..50)")
-    max_answers: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(
-        None, description="answers to return at most (1..20)")
+    top_k: Annotated[StrictInt, Field(ge=TOP_K_MIN, le=TOP_K_MAX)] | None = Field(
+        None, description=f"passages to read ({TOP_K_MIN}..{TOP_K_MAX})")
+    max_answers: Annotated[StrictInt, Field(ge=1, le=MAX_ANSWERS_MAX)] | None = Field(
+        None, description=f"answers to return at most (1..{MAX_ANSWERS_MAX})")
 
     @field_validator("question", mode="before")
     @classmethod

@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
 
     from qa.service import QAService
-    from qa.settings import Settings
-    from qa.types import Passage
+    from core.settings import Settings
+    from core.types import Passage
 
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"reader_model": args.reader} if args.reader else {}

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
@@ -123,7 +122,7 @@ def collect(reader, gold, questions, pool, desc: str) -> list[Sample]:
     """Read each question against its own paragraph and against a negative from ``pool``."""
     from tqdm import tqdm
 
-    from eval.gold import cut_paragraph, negative_paragraph, paragraph_passage
+    from eval.goldsets import cut_paragraph, negative_paragraph, paragraph_passage
     from eval.metrics import score_answer
     from qa.answers import assemble
 
@@ -205,19 +204,6 @@ def dev_input_problem(squad: Path, reader: Path) -> str | None:
     return None
 
 
-def write_calibration(model_dir: Path, record: dict) -> Path:
-    """Merge ``record`` into ``model_dir/citeqa.json`` (other keys kept), atomically."""
-    from qa.reader import CALIBRATION_FILE
-
-    path = model_dir / CALIBRATION_FILE
-    current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    current.update(record)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
 def write_outputs(out: Path, record: dict, halves: dict[str, list[Sample]], summary: Sequence[str], chosen: float,
                   min_abstain: float) -> None:
     """calibration.md (the table), calibration.png (the curves), calibration.json (the record and raw samples)."""
@@ -255,8 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_offline(build_parser(), argv)
     if isinstance(args, int):
         return args
-    from eval.gold import GoldFormatError, load_gold, spread
-    from qa.settings import Settings
+    from eval.goldsets import GoldFormatError, load_gold, spread
+    from core.settings import Settings
 
     problem = dev_input_problem(args.squad, args.reader)
     if problem:
@@ -324,7 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         write_outputs(args.out, record, halves, summary, chosen.threshold, args.min_abstain)
     if args.write:
-        print(f"wrote {write_calibration(args.reader, record)}")
+        from qa.calibration import update_calibration
+
+        print(f"wrote {update_calibration(args.reader, record)}")
     return 0
 
 

@@ -42,7 +42,7 @@ def fit_scale(evidence: Sequence[float], exact: Sequence[bool], iterations: int 
     unregularized: ``P(exact) = sigmoid(scale * evidence + offset)``)."""
     import numpy as np
 
-    from qa.answers import ScoreScale
+    from qa.calibration import ScoreScale
 
     if len(set(exact)) < 2:
         raise ValueError("fitting needs both right and wrong answers")
@@ -107,11 +107,11 @@ def observe(squad: Path, reader_dir: Path, top_k: int, sample: int | None, cache
     from tqdm import tqdm
 
     from eval.calibrate import split_articles
-    from eval.gold import GoldFormatError, load_gold, spread, write_paragraph_corpus
+    from eval.goldsets import GoldFormatError, load_gold, spread, write_paragraph_corpus
     from eval.metrics import score_answer
     from eval.run import _squad_cache
     from qa.service import QAService
-    from qa.settings import Settings
+    from core.settings import Settings
 
     gold = load_gold(squad)
     if gold.kind != "squad":
@@ -157,13 +157,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_offline(build_parser(), argv)
     if isinstance(args, int):
         return args
-    from eval.calibrate import dev_input_problem, write_calibration
-    from eval.gold import GoldFormatError
+    from core.settings import TOP_K_MAX, TOP_K_MIN
+    from eval.calibrate import dev_input_problem
+    from eval.goldsets import GoldFormatError
+    from qa.calibration import update_calibration
     from qa.reader import TransformersReader
 
     problem = dev_input_problem(args.squad, args.reader)
-    if problem is None and not (1 <= args.top_k <= 50 and (args.sample is None or args.sample >= 1)):
-        problem = "--top-k must be in 1-50 and --sample positive"
+    if problem is None and not (TOP_K_MIN <= args.top_k <= TOP_K_MAX and (args.sample is None or args.sample >= 1)):
+        problem = f"--top-k must be in {TOP_K_MIN}-{TOP_K_MAX} and --sample positive"
     if problem is None:
         try:
             old = TransformersReader(str(args.reader))  # its current scale and threshold (a clear error if invalid)
@@ -212,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         separators=(",", ":")) + "\n", encoding="utf-8")
     print("\n".join(lines))
     if args.write:
-        path = write_calibration(args.reader, {"score_scale": record, "no_answer_threshold": threshold})
+        path = update_calibration(args.reader, {"score_scale": record, "no_answer_threshold": threshold})
         print(f"wrote {path}")
     return 0
 

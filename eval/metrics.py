@@ -1,6 +1,6 @@
 """Scoring: one question at a time, then the whole run.
 
-EM and F1 are the official SQuAD v1.1 definitions (``qa.text``: lower-case, strip ASCII
+EM and F1 are the official SQuAD v1.1 definitions (``core.text``: lower-case, strip ASCII
 punctuation and the articles a/an/the, collapse whitespace; max over the reference answers),
 reported on a 0-100 scale for the run. Abstaining is a real prediction (``None``): an
 unanswerable question scores EM = F1 = 1 iff the system abstained, an answerable one scores 0 if
@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa.text import exact_match_score, f1_score, metric_max_over_ground_truths
+from core.text import exact_match_score, f1_score, metric_max_over_ground_truths
 
 # metrics.json has exactly these keys (``--negatives`` adds NEGATIVE_KEYS)
 METRIC_KEYS = ("n", "n_answerable", "n_unanswerable", "exact_match", "f1", "has_ans_exact_match", "has_ans_f1",

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 from eval.command import parse_offline
 
 if TYPE_CHECKING:
-    from eval.gold import GoldQuestion, GoldSet
+    from eval.goldsets import GoldQuestion, GoldSet
     from eval.metrics import QuestionResult, ReturnedAnswer
     from eval.report import RunInfo
-    from qa.settings import Settings
-    from qa.types import Answer
+    from core.settings import Settings
+    from core.types import Answer
 
 DESCRIPTION = """\
 Score citeqa against a gold question set and write metrics.json, predictions.jsonl,
@@ -101,7 +101,7 @@ class UsageError(Exception):
 
 
 def git_commit() -> str | None:
-    from qa.settings import REPO_ROOT
+    from core.settings import REPO_ROOT
 
     try:
         out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -152,7 +152,7 @@ class CorpusTexts:
 def _squad_cache(gold: GoldSet, settings: Settings, cache_dir: Path) -> Path:
     """The cache folder for this gold file and the settings that shape its index."""
     from index.embedding import fingerprint_model_dir
-    from index.store import CLEANING_VERSION
+    from index.chunking import CLEANING_VERSION
 
     key = "|".join([gold.sha256, fingerprint_model_dir(settings.embedding_model_path()), str(settings.chunk_tokens),
                     str(settings.chunk_overlap_tokens), str(CLEANING_VERSION)])
@@ -202,7 +202,7 @@ def run_open(questions: Sequence[GoldQuestion], settings: Settings,
 # ---------------------------------------------------------------------------------- reader mode
 def _read_negative(reader, question: str, paragraph, threshold: float):
     """The reader on a paragraph that does not answer ``question``: its best score, and whether it abstained."""
-    from eval.gold import paragraph_passage
+    from eval.goldsets import paragraph_passage
     from eval.metrics import NegativeResult
     from qa.answers import assemble
 
@@ -215,7 +215,7 @@ def _read_negative(reader, question: str, paragraph, threshold: float):
 def run_reader(gold: GoldSet, questions: Sequence[GoldQuestion], settings: Settings,
                negatives: bool) -> tuple[list[QuestionResult], dict[str, Any]]:
     """The reader alone on each question's own paragraph, then ``assemble(..., max_answers=1)``."""
-    from eval.gold import MinedNegatives, cut_paragraph, negative_paragraph, paragraph_passage
+    from eval.goldsets import MinedNegatives, cut_paragraph, negative_paragraph, paragraph_passage
     from eval.metrics import QuestionResult, classify, score_answer
     from qa.answers import assemble
     from qa.service import QAService
@@ -272,7 +272,7 @@ def write_outputs(out: Path, metrics: dict[str, Any], results: Sequence[Question
 
 
 def _settings(args: argparse.Namespace, corpus: Path | None, index: Path | None) -> Settings:
-    from qa.settings import Settings
+    from core.settings import Settings
 
     overrides = {"reader_model": args.reader, "top_k": args.top_k, "no_answer_threshold": args.threshold,
                  "corpus_dir": corpus, "index_dir": index}
@@ -308,17 +308,17 @@ def _torch_threads() -> int:
 
 
 def _threshold_source(settings: Settings) -> str:
-    from qa.reader import CALIBRATION_FILE
+    from qa.calibration import CALIBRATION_FILE, has_calibration
 
     if settings.no_answer_threshold is not None:
         return "set by --threshold / CITEQA_NO_ANSWER_THRESHOLD"
-    if (Path(settings.reader_model) / CALIBRATION_FILE).is_file():
+    if has_calibration(settings.reader_model):
         return f"calibrated: {CALIBRATION_FILE} beside the weights"
     return f"the default: the reader has no {CALIBRATION_FILE}"
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from eval.gold import load_gold, spread, write_paragraph_corpus
+    from eval.goldsets import load_gold, spread, write_paragraph_corpus
     from eval.metrics import aggregate
     from eval.report import RunInfo
 
@@ -371,8 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args
     from pydantic import ValidationError
 
-    from eval.gold import GoldFormatError
-    from qa.errors import CiteqaError
+    from eval.goldsets import GoldFormatError
+    from core.errors import CiteqaError
 
     try:
         return evaluate(args)

@@ -18,9 +18,10 @@ from index.chunking import ChunkingParams, chunk_document
 from index.cleaning import content_lines
 from index.embedding import Embedder
 from index.ingest import Document, SkippedFile, read_corpus
+from index.lexical import LexicalIndex, bm25_tokens
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
-from qa.errors import IndexUnusable, IndexNotReady
-from qa.types import Passage
+from core.errors import IndexUnusable, IndexNotReady
+from core.types import Passage
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,12 @@ def load_reusable(store: FaissStore, spec: IndexSpec) -> IndexSnapshot | None:
 
 
 def apply_changes(base: IndexSnapshot, upserts: list[Document], removals: list[str], embedder: Embedder,
-                  params: ChunkingParams, show_progress: bool = False) -> tuple[IndexSnapshot, int]:
-    """A new snapshot: ``base`` with ``upserts`` (re)indexed and ``removals`` dropped.
+                  params: ChunkingParams, show_progress: bool = False,
+                  embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
+    """A new (unpublished) snapshot: ``base`` with ``upserts`` (re)indexed and ``removals`` dropped.
 
-    Returns the snapshot and how many passages the upserted documents became.
+    Only the new passages are embedded and tokenized; the vectors and lexical tokens of the others
+    are carried over. Returns the snapshot and how many passages the upserted documents became.
     """
     replaced = {d.name for d in upserts} | set(removals)
     keep = [i for i, p in enumerate(base.passages) if p.file not in replaced]
@@ -82,10 +85,12 @@ def apply_changes(base: IndexSnapshot, upserts: list[Document], removals: list[s
     for doc in upserts:
         documents[doc.name] = DocumentEntry(sha256=doc.sha256, size=doc.size,
                                             passages=sum(1 for p in new_passages if p.file == doc.name))
+    tokens = [base.lexical.tokens[i] for i in keep] + [bm25_tokens(p.text) for p in new_passages]
     order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
     snapshot = IndexSnapshot(spec=base.spec, passages=[passages[i] for i in order],
                              vectors=np.ascontiguousarray(vectors[order], dtype=np.float32), documents=documents,
-                             embedding_model_path=base.embedding_model_path)
+                             embedding_model_path=embedding_model_path or base.embedding_model_path,
+                             lexical=LexicalIndex([tokens[i] for i in order]))
     return snapshot, len(new_passages)
 
 
@@ -108,9 +113,10 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: C
         report.removed_files = removals
         report.reused_files = len(documents) - len(upserts)
         if upserts or removals or not store.exists() or base.version == "":
-            snapshot, _ = apply_changes(base, upserts, removals, embedder, params, show_progress)
-            snapshot.embedding_model_path = embedder_path or base.embedding_model_path
-            report.version = store.write(snapshot)
+            snapshot, _ = apply_changes(base, upserts, removals, embedder, params, show_progress,
+                                        embedding_model_path=embedder_path)
+            snapshot = store.write(snapshot)
+            report.version = snapshot.version
             report.changed = True
         else:
             snapshot = base

@@ -15,7 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.types import Passage
+from core.types import Passage
+
+# what passages look like: bump when index.cleaning or this module changes them (an index built with
+# another value is refused and rebuilt, see index.store.IndexSpec)
+CLEANING_VERSION = 1
 
 TokenCounter = Callable[[str], int]
 

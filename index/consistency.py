@@ -6,7 +6,7 @@ from pathlib import Path
 
 from index.ingest import decode_article, list_articles, sha256_bytes
 from index.store import FaissStore
-from qa.errors import InvalidDocument
+from core.errors import InvalidDocument
 
 
 def check_consistency(settings) -> list[str]:

@@ -1,4 +1,4 @@
-"""Read the corpus folder: every ``*.txt`` file that is valid, non-empty UTF-8 text.
+"""Read the corpus folder: every ``*.txt`` file with a valid name (``core.names``) that is valid, non-empty UTF-8 text.
 
 Offsets everywhere in citeqa are character offsets into the decoded text of the file exactly as
 it is on disk (no newline translation, no Unicode normalization), so ``text[start:end]`` can be
@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.errors import InvalidDocument
+from core.errors import InvalidDocument
+from core.names import name_problem
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[SkippedFile]]:
     skipped: list[SkippedFile] = []
     for path in list_articles(corpus_dir):
         name = path.relative_to(corpus_dir).as_posix()
+        problem = name_problem(name)
+        if problem is not None:  # the API could neither read nor delete it
+            log.warning("skipping %s: its name is not a valid document name (%s)", name, problem)
+            skipped.append(SkippedFile(name, f"invalid name: {problem}"))
+            continue
         try:
             documents.append(decode_article(name, path.read_bytes()))
         except InvalidDocument as exc:

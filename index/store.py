@@ -16,6 +16,7 @@ chunking) and the checksums of the data files, and refuses with a clear error ot
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -31,11 +32,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from qa.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
-from qa.types import Passage
+from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
+from core.files import fsync_dir, write_atomically, write_synced
+from core.types import Passage
+from index.chunking import CLEANING_VERSION
+from index.lexical import LexicalIndex
 
 FORMAT_VERSION = 1
-CLEANING_VERSION = 1  # bump when index.cleaning / index.chunking change what passages look like
 KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
 
 
@@ -58,9 +61,14 @@ class DocumentEntry:
     passages: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class IndexSnapshot:
-    """One loaded version of the index: immutable once built."""
+    """One version of the index: passages, their vectors and lexical statistics, built once, never changed.
+
+    ``version`` and ``built_at`` are empty until the store publishes it (``FaissStore.write`` returns
+    the published copy). The FAISS and BM25 indexes are built here when not given, so a snapshot is
+    searchable as soon as it exists, and each version builds them exactly once.
+    """
 
     spec: IndexSpec
     passages: list[Passage]
@@ -70,6 +78,7 @@ class IndexSnapshot:
     built_at: str = ""
     embedding_model_path: str = ""
     faiss_index: faiss.Index | None = field(default=None, repr=False)
+    lexical: LexicalIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
@@ -78,29 +87,21 @@ class IndexSnapshot:
             index = faiss.IndexFlatIP(self.spec.dim)
             if len(self.passages):
                 index.add(self.vectors)
-            self.faiss_index = index
+            object.__setattr__(self, "faiss_index", index)
+        if self.lexical is None:
+            object.__setattr__(self, "lexical", LexicalIndex.from_texts([p.text for p in self.passages]))
+        elif len(self.lexical) != len(self.passages):
+            raise IndexCorrupt(f"{len(self.passages)} passages but lexical statistics for {len(self.lexical)}")
+
+    def published(self, version: str, built_at: str) -> IndexSnapshot:
+        """This snapshot as the store published it (shares every array and index)."""
+        return dataclasses.replace(self, version=version, built_at=built_at)
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, len(self.passages))
         if k == 0:
             return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
         return self.faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_file(path: Path, data: bytes) -> str:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    return hashlib.sha256(data).hexdigest()
 
 
 def _passages_jsonl(passages: list[Passage]) -> bytes:
@@ -167,16 +168,33 @@ class FaissStore:
                 removed.append(stale.name)
         return removed
 
-    def write(self, snapshot: IndexSnapshot) -> str:
-        """Write ``snapshot`` as a new version and make it live atomically. Call under ``writer_lock``."""
+    def write(self, snapshot: IndexSnapshot) -> IndexSnapshot:
+        """Write ``snapshot`` as a new version and make it live atomically; returns it with its version
+        name and build time. Call under ``writer_lock``."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(exist_ok=True)
         version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
         tmp = self.index_dir / f".tmp-{version}"
         tmp.mkdir()
+        published = self.versions_dir / version
+        try:
+            built_at = self._write_version(snapshot, tmp, version)
+            os.replace(tmp, published)
+            fsync_dir(self.versions_dir)
+            write_atomically(self.current_file, version.encode("utf-8"))
+        except BaseException:  # nothing half-written stays behind: the old version is still live
+            shutil.rmtree(tmp, ignore_errors=True)
+            if self.current_version() != version:
+                shutil.rmtree(published, ignore_errors=True)
+            raise
+        self.clean_leftovers()
+        return snapshot.published(version, built_at)
+
+    def _write_version(self, snapshot: IndexSnapshot, folder: Path, version: str) -> str:
+        """The version's files, each fsynced, into ``folder``; returns its build time."""
         checksums = {
-            "vectors.faiss": _write_file(tmp / "vectors.faiss", faiss.serialize_index(snapshot.faiss_index).tobytes()),
-            "passages.jsonl": _write_file(tmp / "passages.jsonl", _passages_jsonl(snapshot.passages)),
+            "vectors.faiss": write_synced(folder / "vectors.faiss", faiss.serialize_index(snapshot.faiss_index).tobytes()),
+            "passages.jsonl": write_synced(folder / "passages.jsonl", _passages_jsonl(snapshot.passages)),
         }
         built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = {
@@ -191,17 +209,9 @@ class FaissStore:
             "documents": {name: asdict(entry) for name, entry in sorted(snapshot.documents.items())},
             "files": checksums,
         }
-        _write_file(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
-        _fsync_dir(tmp)
-        os.replace(tmp, self.versions_dir / version)
-        _fsync_dir(self.versions_dir)
-        pointer = self.index_dir / f".tmp-CURRENT-{version}"
-        _write_file(pointer, version.encode("utf-8"))
-        os.replace(pointer, self.current_file)
-        _fsync_dir(self.index_dir)
-        snapshot.version, snapshot.built_at = version, built_at
-        self.clean_leftovers()
-        return version
+        write_synced(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+        fsync_dir(folder)
+        return built_at
 
     # ------------------------------------------------------------------ reader side
     def read_manifest(self, version: str | None = None) -> dict:

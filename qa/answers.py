@@ -25,8 +25,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from qa.text import normalize_answer
-from qa.types import Answer, Citation, NoAnswer, PassageReading, Span
+from core.text import normalize_answer
+from core.types import Answer, Citation, NoAnswer, PassageReading, Span
+from qa.calibration import ScoreScale
 
 _HEDGE = re.compile(
     r"^(?:about|around|roughly|approximately|approx\.|nearly|almost|some|over|under|just|only|"
@@ -70,30 +71,9 @@ def relevance_weights(similarities: dict[str, float], temperature: float) -> dic
     return {pid: math.exp((sim - best) / temperature) for pid, sim in similarities.items()}
 
 
-@dataclass(frozen=True)
-class ScoreScale:
-    """How a candidate's evidence (log-odds against "no answer") becomes its score:
-    ``sigmoid(scale * evidence + offset)``. Fitted per reader (``python -m eval.fit_scores``) so that a
-    score estimates the chance that the answer is exactly right; the identity by default."""
-
-    scale: float = 1.0
-    offset: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.scale) and self.scale > 0 and math.isfinite(self.offset)):
-            raise ValueError(f"a score scale needs a finite positive scale and a finite offset, got {self}")
-
-    def score(self, evidence: float) -> float:
-        return _sigmoid(self.scale * evidence + self.offset)
-
-
 def _log_sum_exp(values: list[float]) -> float:
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:

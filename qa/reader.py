@@ -12,22 +12,22 @@ of the null, which (unlike the probabilities) can be compared between passages.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from qa.answers import ScoreScale
-from qa.types import Passage, PassageReading, Span
+from core.types import Passage, PassageReading, Span
+from qa.calibration import ScoreScale, load_calibration
 
 log = logging.getLogger(__name__)
 
-CALIBRATION_FILE = "citeqa.json"  # beside the weights: {"no_answer_threshold": float, "score_scale": {...}, ...}
-DEFAULT_THRESHOLD = 0.1
+CANDIDATE_BOUNDARIES = 20  # best start and best end tokens combined into candidate spans, per window
+PAD_MULTIPLE = 16  # batch widths are rounded up to this: few distinct shapes keep oneDNN's kernel cache warm
 
 
 class Reader(Protocol):
@@ -49,6 +49,35 @@ class Reader(Protocol):
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     m = x.max()
     return x - m - np.log(np.exp(x - m).sum())
+
+
+def truncate_question(tokenizer, question: str, max_query_len: int) -> str:
+    """The question cut to its first ``max_query_len`` tokens (training and serving cut it the same way)."""
+    ids = tokenizer(question, add_special_tokens=False)["input_ids"]
+    return question if len(ids) <= max_query_len else tokenizer.decode(ids[:max_query_len])
+
+
+def pad_batch(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]] | None, pad_id: int,
+              multiple: int = 1) -> dict[str, Any]:
+    """Token id rows as ``input_ids`` / ``token_type_ids`` / ``attention_mask`` tensors, padded to the
+    longest row (rounded up to ``multiple``). ``token_type_ids`` is left out when ``type_rows`` is None."""
+    import torch
+
+    width = max(len(r) for r in rows)
+    width = -(-width // multiple) * multiple
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    types = torch.zeros((len(rows), width), dtype=torch.long) if type_rows is not None else None
+    for row, tokens in enumerate(rows):
+        n = len(tokens)
+        ids[row, :n] = torch.tensor(tokens)
+        mask[row, :n] = 1
+        if types is not None:
+            types[row, :n] = torch.tensor(type_rows[row])
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if types is not None:
+        batch["token_type_ids"] = types
+    return batch
 
 
 _PAIRS = {"(": ")", "[": "]", "\u201c": "\u201d", '"': '"', "\u2018": "\u2019", "'": "'"}
@@ -82,8 +111,61 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
+@dataclass(frozen=True)
+class EncodedPassages:
+    """The reader windows of a batch of passages (question + a slice of one passage each)."""
+
+    encoding: Any  # the tokenizer's BatchEncoding, with offsets and the window -> passage mapping
+    window_passage: list[int]  # passage index of every window
+
+    def __len__(self) -> int:
+        return len(self.window_passage)
+
+
+def decode_window(text: str, offsets: Sequence[tuple[int, int]], context: np.ndarray, start_logits: np.ndarray,
+                  end_logits: np.ndarray, max_answer_len: int, limit: int,
+                  boundaries: int = CANDIDATE_BOUNDARIES) -> list[tuple[int, int, float, float]]:
+    """The best spans of one reader window.
+
+    Start and end are normalised over the null position ([CLS]) and the context tokens; the
+    ``boundaries`` best starts and ends are combined on a grid, invalid pairs (end before start,
+    longer than ``max_answer_len``) masked out, and the pairs visited best first. Each span is
+    tidied (``tidy_span``); the first (most probable) variant of each tidied place is kept, until
+    ``limit`` places are found. Returns ``[(start, end, probability, evidence)]`` in passage text
+    offsets, best first. Evidence is ``log(P(span) / P(null))``: raw logits against the null's.
+    """
+    cand = np.concatenate([[0], context])
+    ls = _log_softmax(start_logits[cand])
+    le = _log_softmax(end_logits[cand])
+    null = float(ls[0] + le[0])
+    starts = np.argsort(-ls[1:], kind="stable")[:boundaries] + 1
+    ends = np.argsort(-le[1:], kind="stable")[:boundaries] + 1
+    grid = ls[starts][:, None] + le[ends][None, :]
+    length = ends[None, :] - starts[:, None]
+    valid = (length >= 0) & (length < max_answer_len)
+    rows, cols = np.nonzero(valid)
+    logp = grid[rows, cols]
+    order = np.argsort(-logp, kind="stable")
+    spans: list[tuple[int, int, float, float]] = []
+    seen: set[tuple[int, int]] = set()
+    for k in order:
+        a, b = cand[starts[rows[k]]], cand[ends[cols[k]]]
+        c_start, c_end = tidy_span(text, offsets[a][0], offsets[b][1])
+        if c_end <= c_start or "\n" in text[c_start:c_end] or (c_start, c_end) in seen:
+            continue  # empty, across a line break (a heading glued to a sentence), or a variant already kept
+        seen.add((c_start, c_end))
+        spans.append((c_start, c_end, float(np.exp(logp[k])), float(logp[k] - null)))
+        if len(spans) >= limit:
+            break
+    return spans
+
+
 class TransformersReader:
-    """A Hugging Face extractive QA model on the CPU; ``warm_up`` loads it once."""
+    """A Hugging Face extractive QA model on the CPU; ``warm_up`` loads it once.
+
+    ``read`` = ``encode`` (question + passages into windows) → ``forward`` (logits, length-sorted
+    batches) → ``decode`` (spans per window, merged per passage).
+    """
 
     def __init__(self, model: str, max_seq_len: int = 256, doc_stride: int = 128, max_answer_len: int = 30,
                  batch_size: int = 16, max_query_len: int = 64, spans_per_passage: int = 10,
@@ -106,27 +188,15 @@ class TransformersReader:
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
-        self._threshold = DEFAULT_THRESHOLD
-        self._score_scale = ScoreScale()
-        calibration = Path(model) / CALIBRATION_FILE
-        if calibration.is_file():
-            try:
-                record = json.loads(calibration.read_text())
-                self._threshold = float(record["no_answer_threshold"])
-                if "score_scale" in record:
-                    self._score_scale = ScoreScale(float(record["score_scale"]["scale"]),
-                                                   float(record["score_scale"]["offset"]))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{calibration} is not a valid reader calibration (needs no_answer_threshold and "
-                                 f"optionally score_scale: {{scale, offset}}): {exc!r}") from exc
+        self._calibration = load_calibration(model)
 
     @property
     def no_answer_threshold(self) -> float:
-        return self._threshold
+        return self._calibration.no_answer_threshold
 
     @property
     def score_scale(self) -> ScoreScale:
-        return self._score_scale
+        return self._calibration.score_scale
 
     def warm_up(self) -> None:
         with self._lock:
@@ -152,80 +222,62 @@ class TransformersReader:
             raise RuntimeError("TransformersReader.warm_up() must be called before read()")
         return self._model, self._tokenizer
 
-    def _question(self, question: str) -> str:
+    def encode(self, question: str, passages: Sequence[Passage]) -> EncodedPassages:
+        """The question (cut to ``max_query_len`` tokens) with every passage, in windows of ``max_seq_len``."""
         _, tokenizer = self._require()
-        ids = tokenizer(question, add_special_tokens=False)["input_ids"]
-        return question if len(ids) <= self.max_query_len else tokenizer.decode(ids[:self.max_query_len])
-
-    def read(self, question: str, passages: list[Passage]) -> list[PassageReading]:
-        if not passages:
-            return []
-        import torch
-
-        model, tokenizer = self._require()
-        q = self._question(question)
+        q = truncate_question(tokenizer, question, self.max_query_len)
         enc = tokenizer([q] * len(passages), [p.text for p in passages], truncation="only_second",
                         max_length=self.max_seq_len, stride=self.doc_stride, return_overflowing_tokens=True,
                         return_offsets_mapping=True, padding=False)
-        n_features = len(enc["input_ids"])
-        order = sorted(range(n_features), key=lambda i: len(enc["input_ids"][i]))
-        results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for lo in range(0, n_features, self.batch_size):
+        return EncodedPassages(enc, list(enc["overflow_to_sample_mapping"]))
+
+    def forward(self, encoded: EncodedPassages) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Start and end logits of every window (unpadded), in window order; batches of similar length."""
+        import torch
+
+        model, tokenizer = self._require()
+        enc = encoded.encoding
+        rows = enc["input_ids"]
+        has_types = "token_type_ids" in enc
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        logits: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(rows)
+        for lo in range(0, len(order), self.batch_size):
             idx = order[lo:lo + self.batch_size]
-            width = max(len(enc["input_ids"][i]) for i in idx)
-            ids = torch.zeros((len(idx), width), dtype=torch.long)
-            types = torch.zeros_like(ids)
-            mask = torch.zeros_like(ids)
-            for row, i in enumerate(idx):
-                n = len(enc["input_ids"][i])
-                ids[row, :n] = torch.tensor(enc["input_ids"][i])
-                types[row, :n] = torch.tensor(enc["token_type_ids"][i]) if "token_type_ids" in enc else 0
-                mask[row, :n] = 1
-            inputs = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in enc:
-                inputs["token_type_ids"] = types
+            inputs = pad_batch([rows[i] for i in idx], [enc["token_type_ids"][i] for i in idx] if has_types else None,
+                               pad_id=0)
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(self._bf16)):
                 out = model(**inputs)
             s = out.start_logits.float().numpy()
             e = out.end_logits.float().numpy()
             for row, i in enumerate(idx):
-                n = len(enc["input_ids"][i])
-                results[i] = (s[row, :n], e[row, :n])
+                n = len(rows[i])
+                logits[i] = (s[row, :n], e[row, :n])
+        return logits  # type: ignore[return-value]
 
-        spans: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]  # (score, evidence)
-        nulls = [1.0 for _ in passages]
-        for i in range(n_features):
-            p_idx = enc["overflow_to_sample_mapping"][i]
-            seq_ids = enc.sequence_ids(i)
-            ctx = np.array([k for k, sid in enumerate(seq_ids) if sid == 1])
-            if len(ctx) == 0:
+    def decode(self, passages: Sequence[Passage], encoded: EncodedPassages,
+               logits: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[PassageReading]:
+        """Every window's spans merged per passage: a place keeps its best probability and evidence."""
+        enc = encoded.encoding
+        merged: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]
+        for i, p_idx in enumerate(encoded.window_passage):
+            context = np.array([k for k, sid in enumerate(enc.sequence_ids(i)) if sid == 1], dtype=np.int64)
+            if len(context) == 0:
                 continue
-            s_all, e_all = results[i]
-            cand = np.concatenate([[0], ctx])
-            ls = _log_softmax(s_all[cand])
-            le = _log_softmax(e_all[cand])
-            nulls[p_idx] = min(nulls[p_idx], float(np.exp(ls[0] + le[0])))
-            offsets = enc["offset_mapping"][i]
-            top = 20
-            starts = np.argsort(-ls[1:])[:top] + 1
-            ends = np.argsort(-le[1:])[:top] + 1
-            text = passages[p_idx].text
-            for a in starts:
-                for b in ends:
-                    if b < a or b - a + 1 > self.max_answer_len:
-                        continue
-                    score = float(np.exp(ls[a] + le[b]))
-                    evidence = float(ls[a] + le[b] - ls[0] - le[0])  # log(P(span) / P(null)), this window
-                    c_start, c_end = offsets[cand[a]][0], offsets[cand[b]][1]
-                    c_start, c_end = tidy_span(text, c_start, c_end)
-                    if c_end <= c_start or "\n" in text[c_start:c_end]:
-                        continue  # empty, or across a line break (a heading glued to a sentence)
-                    key = (c_start, c_end)
-                    seen_score, seen_evidence = spans[p_idx].get(key, (0.0, -math.inf))
-                    spans[p_idx][key] = (max(seen_score, score), max(seen_evidence, evidence))
+            spans = decode_window(passages[p_idx].text, enc["offset_mapping"][i], context, logits[i][0],
+                                     logits[i][1], self.max_answer_len, self.spans_per_passage)
+            places = merged[p_idx]
+            for a, b, prob, evidence in spans:
+                seen_prob, seen_evidence = places.get((a, b), (0.0, -np.inf))
+                places[(a, b)] = (max(seen_prob, prob), max(seen_evidence, evidence))
         readings = []
-        for p_idx, passage in enumerate(passages):
-            best = sorted(spans[p_idx].items(), key=lambda kv: -kv[1][0])[:self.spans_per_passage]
-            readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z) for (a, b), (s, z) in best),
-                                           nulls[p_idx]))
+        for passage, places in zip(passages, merged):
+            best = sorted(places.items(), key=lambda kv: -kv[1][0])[:self.spans_per_passage]
+            readings.append(PassageReading(passage, tuple(Span(passage, a, b, prob, ev)
+                                                          for (a, b), (prob, ev) in best)))
         return readings
+
+    def read(self, question: str, passages: list[Passage]) -> list[PassageReading]:
+        if not passages:
+            return []
+        encoded = self.encode(question, passages)
+        return self.decode(passages, encoded, self.forward(encoded))

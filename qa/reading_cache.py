@@ -17,12 +17,11 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from qa.answers import ScoreScale
+from qa.calibration import ScoreScale
 from qa.reader import Reader
-from qa.types import Passage, PassageReading, Span
+from core.types import Passage, PassageReading, Span
 
-_SpanOffsets = tuple[tuple[int, int, float, float], ...]  # start, end, score, evidence
-_Remembered = tuple[_SpanOffsets, float]  # spans, null score
+_Remembered = tuple[tuple[int, int, float, float], ...]  # spans: start, end, score, evidence
 
 
 def _text_key(text: str) -> bytes:
@@ -71,8 +70,7 @@ class CachingReader:
         if fresh and self.capacity:
             with self._lock:
                 for i, reading in fresh.items():
-                    spans = tuple((s.start, s.end, s.score, s.evidence) for s in reading.spans)
-                    self._data[keys[i]] = (spans, reading.null_score)
+                    self._data[keys[i]] = tuple((s.start, s.end, s.score, s.evidence) for s in reading.spans)
                 while len(self._data) > self.capacity:
                     self._data.popitem(last=False)
         readings = []
@@ -80,7 +78,6 @@ class CachingReader:
             if i in fresh:
                 readings.append(fresh[i])
             else:
-                spans, null_score = remembered[i]
-                readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z) for a, b, s, z in spans),
-                                               null_score))
+                readings.append(PassageReading(passage, tuple(Span(passage, a, b, s, z)
+                                                              for a, b, s, z in remembered[i])))
         return readings

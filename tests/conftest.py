@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from qa.settings import DEFAULT_READER_DIR, Settings  # noqa: E402
+from core.settings import DEFAULT_READER_DIR, Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -60,7 +60,7 @@ def service(settings):
 def embedder():
     """The real packaged all-MiniLM-L6-v2, without the reader (for index-only tests)."""
     from index.embedding import SentenceTransformerEmbedder
-    from qa.settings import default_embedding_model
+    from core.settings import default_embedding_model
 
     emb = SentenceTransformerEmbedder(default_embedding_model())
     emb.warm_up()

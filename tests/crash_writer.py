@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.service import QAService  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from tests.hash_embedder import HashEmbedder  # noqa: E402
 
 
@@ -40,13 +40,13 @@ def main(corpus: str, index: str, journal: str, seed: int) -> None:
         if name in docs and rng.random() < 0.4:
             after = sorted(set(docs) - {name})
             log(journal_path, {"event": "pending", "documents": after})
-            service.remove_document(name)
+            service.corpus.remove(name)
         else:
             words = " ".join(rng.choice(["missile", "Seoul", "launch", "bridge", "700", "km"]) for _ in range(400))
             text = f"Article {name} revision {rng.random():.6f}.\n\n" + ". ".join(words[i:i + 80] for i in range(0, len(words), 80))
             after = sorted(set(docs) | {name})
             log(journal_path, {"event": "pending", "documents": after})
-            service.upsert_document(name, text.encode())
+            service.corpus.upsert(name, text.encode())
         log(journal_path, {"event": "committed", "documents": after, "version": service.snapshot.version})
 
 

@@ -6,7 +6,7 @@ import math
 
 from qa.answers import answer_key, assemble, candidates_from, group_answers
 from qa.reader import tidy_span
-from qa.types import Passage, PassageReading, Span
+from core.types import Passage, PassageReading, Span
 
 
 def passage(file: str, original: str, start: int, end: int) -> Passage:
@@ -19,7 +19,7 @@ def reading(p: Passage, *spans: tuple[str, float], null: float = 1.0) -> Passage
     for text, score in spans:
         at = p.text.index(text)
         out.append(Span(p, at, at + len(text), score, math.log(score / null)))
-    return PassageReading(p, tuple(out), null)
+    return PassageReading(p, tuple(out))
 
 
 A = "Intro line.\nThe JCS said the missile flew roughly 700 kilometers (435 miles) before landing."
@@ -123,8 +123,8 @@ def test_answers_from_different_passages_are_ranked_by_evidence_not_probability(
     """A passage that does not answer still puts all its probability on some span of its own; its
     logits stay low. The confident span of the passage that answers wins, whatever the probabilities."""
     pa, pd = passage("a.txt", A, 12, len(A)), passage("d.txt", D, 0, len(D))
-    confident = PassageReading(pa, (Span(pa, pa.text.index("700"), pa.text.index("700") + 14, 0.4, 10.0),), 0.01)
-    spread_out = PassageReading(pd, (Span(pd, D.index("400 km"), D.index("400 km") + 6, 0.9, 1.0),), 0.05)
+    confident = PassageReading(pa, (Span(pa, pa.text.index("700"), pa.text.index("700") + 14, 0.4, 10.0),))
+    spread_out = PassageReading(pd, (Span(pd, D.index("400 km"), D.index("400 km") + 6, 0.9, 1.0),))
     answers, no_answer = assemble([spread_out, confident], 0.5, 3)
     assert no_answer is None and [a.text for a in answers] == ["700 kilometers", "400 km"]
     assert abs(answers[0].score - 1 / (1 + math.exp(-10.0))) < 1e-9

@@ -22,7 +22,7 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 from schemathesis.config import SchemathesisConfig
 
 from api import create_app
-from qa.settings import Settings
+from core.settings import Settings
 from tests.conftest import SEEDS, make_settings
 from tests.test_api import assert_citations_exact, assert_error, read_originals, wait_ready
 

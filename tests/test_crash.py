@@ -14,7 +14,7 @@ from pathlib import Path
 from index.consistency import check_consistency
 from index.store import FaissStore
 from qa.service import QAService
-from qa.settings import Settings
+from core.settings import Settings
 from tests.conftest import REPO
 from tests.hash_embedder import HashEmbedder
 

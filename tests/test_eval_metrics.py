@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 
 from eval.calibrate import Sample, choose_threshold, curve_point
-from eval.gold import (GoldFormatError, MinedNegatives, cut_paragraph, document_name, negative_paragraph, parse_jsonl, parse_squad,
+from eval.goldsets import (GoldFormatError, MinedNegatives, cut_paragraph, document_name, negative_paragraph, parse_jsonl, parse_squad,
                        spread)
 from eval.metrics import (
     CORRECT, CORRECT_ABSTENTION, FALSE_ABSTENTION, FALSE_ANSWER, METRIC_KEYS, NEGATIVE_KEYS, RETRIEVAL_MISS,
     WRONG_SPAN, CitationCheck, NegativeResult, QuestionResult, ReturnedAnswer, aggregate, classify, first_gold_rank,
     percentile, recall_and_mrr, score_answer,
 )
-from qa.answers import ScoreScale, assemble
-from qa.types import Passage, PassageReading, Span
+from qa.answers import assemble
+from qa.calibration import ScoreScale
+from core.types import Passage, PassageReading, Span
 
 
 # --- the official evaluate-v1.1.py, verbatim (the reference the metrics must agree with) -----------
@@ -262,7 +263,7 @@ def _reading(scores: list[float]) -> PassageReading:
     p = Passage("f.txt:0-30", "f.txt", 0, len(text), text)
     words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
     spans = tuple(Span(p, a, b, s, math.log(s / 0.1)) for (a, b), s in zip(words, scores))
-    return PassageReading(p, spans, 0.1)
+    return PassageReading(p, spans)
 
 
 @pytest.mark.parametrize("scale", [ScoreScale(), ScoreScale(0.26, -1.75)])
@@ -405,7 +406,7 @@ def test_reliability_bins_cover_every_score():
 
 
 def test_score_scale_is_monotone_and_validated():
-    from qa.answers import ScoreScale
+    from qa.calibration import ScoreScale
 
     s = ScoreScale(0.25, -1.5)
     assert s.score(-50) < s.score(0) < s.score(6) < s.score(50) <= 1.0
@@ -419,7 +420,7 @@ def test_score_scale_is_monotone_and_validated():
 def test_reader_takes_its_score_scale_from_citeqa_json(tmp_path):
     import json
 
-    from qa.answers import ScoreScale
+    from qa.calibration import ScoreScale
     from qa.reader import TransformersReader
 
     (tmp_path / "citeqa.json").write_text(json.dumps({"no_answer_threshold": 0.2,

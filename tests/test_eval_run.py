@@ -69,7 +69,7 @@ def tiny_squad(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _contexts() -> dict[str, str]:
-    from eval.gold import parse_squad
+    from eval.goldsets import parse_squad
 
     paragraphs, _ = parse_squad(TINY_SQUAD)
     return {p.doc: p.text for p in paragraphs}
@@ -116,7 +116,7 @@ def test_gold_jsonl_open_mode(tmp_path, capsys):
     assert main(["--gold", str(GOLD_DEV), "--out", str(out), "--limit", "5", "--corpus", str(SEEDS),
                  "--reader", reader_model_path()]) == 0
     metrics, rows = _check_outputs(out, 5)
-    from qa.settings import Settings
+    from core.settings import Settings
 
     default_top_k = Settings().top_k
     assert (metrics["mode"], metrics["top_k"]) == ("open", default_top_k)

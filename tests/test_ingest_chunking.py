@@ -16,7 +16,7 @@ from tests.conftest import SEEDS
 def count_tokens():
     from transformers import AutoTokenizer
 
-    from qa.settings import default_embedding_model
+    from core.settings import default_embedding_model
 
     tok = AutoTokenizer.from_pretrained(default_embedding_model())
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from qa.text import normalize_answer
+from core.text import normalize_answer
 from tests.conftest import GOLD_DEV, REPO, make_settings
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,8 @@ def test_every_dev_question_gets_verifiable_citations(service, settings):
 
 def test_answer_scores_are_the_fitted_scale_of_the_readers_evidence(service):
     """``ask`` scores with the reader's fitted ScoreScale (from citeqa.json), exactly as assemble does."""
-    from qa.answers import ScoreScale, assemble, relevance_weights
+    from qa.answers import assemble, relevance_weights
+    from qa.calibration import ScoreScale
 
     scale = service.reader.score_scale
     assert scale != ScoreScale() and service.threshold == service.reader.no_answer_threshold
@@ -68,7 +69,7 @@ def test_unrelated_question_gets_no_answer(service):
 
 
 def test_top_k_is_respected_and_validated(service):
-    from qa.errors import InvalidRequest
+    from core.errors import InvalidRequest
 
     assert len(service.ask("Who is Kim Yo Jong?", top_k=2).passages) == 2
     for bad in (0, 51):
@@ -92,7 +93,7 @@ def test_cli_index_and_ask_json(tmp_path, seed_corpus):
     settings = make_settings(seed_corpus, tmp_path / "index")
     env = {"CITEQA_CORPUS_DIR": str(settings.corpus_dir), "CITEQA_INDEX_DIR": str(settings.index_dir),
            "CITEQA_READER_MODEL": settings.reader_model, "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "qa.cli"]
+    cli = [sys.executable, "-m", "cli.commands"]
     built = subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     assert "files: 5" in built.stdout and "skipped: 0" in built.stdout and "seconds:" in built.stdout
@@ -113,7 +114,7 @@ def test_cli_refuses_a_mismatched_index(tmp_path, seed_corpus):
     env = {"CITEQA_CORPUS_DIR": str(seed_corpus), "CITEQA_INDEX_DIR": str(tmp_path / "index"),
            "CITEQA_READER_MODEL": make_settings(seed_corpus, tmp_path).reader_model, "HF_HUB_OFFLINE": "1",
            "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "qa.cli"]
+    cli = [sys.executable, "-m", "cli.commands"]
     assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
     env["CITEQA_CHUNK_TOKENS"] = "120"
     asked = subprocess.run(cli + ["ask", "Who fired the missile?"], env=env, cwd=REPO, capture_output=True,
@@ -132,7 +133,7 @@ def test_cli_check_reports_drift(tmp_path):
     env = {"CITEQA_CORPUS_DIR": str(corpus), "CITEQA_INDEX_DIR": str(tmp_path / "index"),
            "CITEQA_READER_MODEL": make_settings(corpus, tmp_path).reader_model, "HF_HUB_OFFLINE": "1",
            "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "qa.cli"]
+    cli = [sys.executable, "-m", "cli.commands"]
     assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
     ok = subprocess.run(cli + ["check"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0 and "agree" in ok.stdout

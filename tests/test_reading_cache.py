@@ -29,7 +29,6 @@ def test_remembered_readings_equal_fresh_ones(service, passages):
     fresh = service.reader.read(QUESTION, passages)
     assert as_tuples(again) == as_tuples(first) == as_tuples(fresh)
     for a, b in zip(again, fresh):
-        assert a.null_score == pytest.approx(b.null_score, abs=1e-3)
         assert [s.score for s in a.spans] == pytest.approx([s.score for s in b.spans], abs=1e-3)
         # the evidence answers are ranked by survives the cache too
         assert [s.evidence for s in a.spans] == pytest.approx([s.evidence for s in b.spans], abs=0.05)
@@ -67,7 +66,7 @@ def test_service_answers_are_unchanged_by_an_unrelated_update(service):
     question = "Which missile model do officials believe was fired on November 7?"
     before = service.ask(question)
     hits = service._reading.hits
-    service.upsert_document("zz_unrelated_cache_test.txt",
+    service.corpus.upsert("zz_unrelated_cache_test.txt",
                             b"Local bakery wins prize\n\nA bakery in Busan won a national bread prize on Friday.\n")
     try:
         after = service.ask(question)
@@ -76,4 +75,4 @@ def test_service_answers_are_unchanged_by_an_unrelated_update(service):
         assert [(a.text, [(c.file, c.start, c.end) for c in a.citations]) for a in after.answers] == \
                [(a.text, [(c.file, c.start, c.end) for c in a.citations]) for a in before.answers]
     finally:
-        service.remove_document("zz_unrelated_cache_test.txt")
+        service.corpus.remove("zz_unrelated_cache_test.txt")

@@ -10,7 +10,7 @@ import pytest
 from index.builder import build_index
 from index.chunking import ChunkingParams
 from index.store import FaissStore, IndexSpec
-from qa.errors import IndexCorrupt, IndexMismatch, IndexNotReady
+from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady
 from tests.conftest import SEEDS
 
 
@@ -136,7 +136,7 @@ def test_leftover_temp_folders_are_cleaned(built, embedder, corpus):
 def test_one_writer_at_a_time(tmp_path):
     import threading
 
-    from qa.errors import WriteConflict
+    from core.errors import WriteConflict
 
     store = FaissStore(tmp_path / "index")
     holding, release = threading.Event(), threading.Event()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.negatives import ArticleNegativeMiner, without_answer_sentence
-from qa.training import build_examples
+from training.negatives import ArticleNegativeMiner, without_answer_sentence
+from training.train import build_examples
 
 CONTEXT = ("The bridge was designed by Anna Berg in 1998. It opened to traffic on 4 May 2004 after six years of "
            "work. The city council paid for most of it. Engineers praised its light steel deck.")

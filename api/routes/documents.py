@@ -15,21 +15,12 @@ from api.deps import ApiKey, ServiceDep, SettingsDep, is_json
 from api.errors import UnsupportedMediaType
 from api.routes import errors
 from api.schemas import DocumentChangeOut, DocumentInfo, DocumentRemoved, DocumentSpan, DocumentText, DocumentUpload
-from qa.errors import InvalidDocument, InvalidRequest
+from core.errors import InvalidDocument, InvalidRequest
+from core.names import validate_document_name
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 SPAN_CONTEXT_CHARS = 300
-
-
-def checked_name(name: str) -> str:
-    """Reject names that could leave the corpus folder before they get near the file system."""
-    segments = name.split("/")
-    if (not name or len(name) > 500 or name.startswith("/") or "\\" in name or "%" in name
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in name)
-            or any(seg in ("", ".", "..") for seg in segments)):
-        raise InvalidRequest(f"invalid document name {name[:80]!r}")
-    return name
 
 
 @router.get("", response_model=list[DocumentInfo], responses=errors(503))
@@ -45,7 +36,7 @@ def read_document(name: str, service: ServiceDep,
                   end: int | None = Query(None, description="span end (exclusive); default the end of the text"),
                   ) -> DocumentText | DocumentSpan:
     """The original text; with ``start``/``end``, the span ``text[start:end]`` with some context around it."""
-    text = service.read_document(checked_name(name))
+    text = service.corpus.read_text(validate_document_name(name), service.snapshot)
     if start is None and end is None:
         return DocumentText(name=name, text=text)
     lo = 0 if start is None else start
@@ -104,7 +95,7 @@ async def upsert_document(request: Request, response: Response, service: Service
                           settings: SettingsDep) -> DocumentChangeOut:
     """Add (201) or replace (200) an article; it is citable as soon as this returns."""
     name, data = await _read_upload(request, settings.max_document_bytes)
-    change = await run_in_threadpool(service.upsert_document, name, data)
+    change = await run_in_threadpool(service.corpus.upsert, name, data)
     if not change.created:
         response.status_code = 200
     return DocumentChangeOut(name=change.name, passages=change.passages, version=change.version,
@@ -115,5 +106,5 @@ async def upsert_document(request: Request, response: Response, service: Service
                responses=errors(400, 401, 403, 404, 409, 503))
 async def delete_document(name: str, service: ServiceDep) -> DocumentRemoved:
     """Delete an article from the corpus folder and the index."""
-    change = await run_in_threadpool(service.remove_document, checked_name(name))
+    change = await run_in_threadpool(service.corpus.remove, validate_document_name(name))
     return DocumentRemoved(name=change.name, removed=change.removed, version=change.version)

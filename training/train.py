@@ -1,6 +1,6 @@
 """Train the project's extractive reader on SQuAD 1.1 (plus generated negatives).
 
-Run ``python -m qa.training --help``. The job is built for a small CPU:
+Run ``python -m training.train --help`` (or ``citeqa train-reader --help``). The job is built for a small CPU:
 
 * features are tokenized once and cached (``<run-dir>/features-*.pt``);
 * batches are length-bucketed and padded dynamically;
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import logging
 import math
@@ -36,7 +37,9 @@ from pathlib import Path
 
 import torch
 
-from qa.negatives import ArticleNegativeMiner, without_answer_sentence
+from core.files import atomic_writer, write_atomically
+from qa.reader import PAD_MULTIPLE, pad_batch, truncate_question
+from training.negatives import ArticleNegativeMiner, without_answer_sentence
 
 log = logging.getLogger("citeqa.training")
 
@@ -141,11 +144,7 @@ def tokenize_features(examples: list[QAExample], tokenizer, max_seq_len: int, do
 
     for lo in tqdm(range(0, len(examples), chunk), desc="tokenize", unit="chunk"):
         batch = examples[lo:lo + chunk]
-        questions = [
-            tokenizer.decode(tokenizer(e.question, add_special_tokens=False)["input_ids"][:max_query_len])
-            if len(e.question) > 4 * max_query_len else e.question
-            for e in batch
-        ]
+        questions = [truncate_question(tokenizer, e.question, max_query_len) for e in batch]
         enc = tokenizer(questions, [e.context for e in batch], truncation="only_second",
                         max_length=max_seq_len, stride=doc_stride, return_overflowing_tokens=True,
                         return_offsets_mapping=True, padding=False)
@@ -182,34 +181,33 @@ def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) ->
 
 
 def collate(features: dict[str, list], idx: list[int], pad_id: int) -> dict[str, torch.Tensor]:
-    # round widths up to a multiple of 16: few distinct shapes keep oneDNN's kernel cache warm
-    width = max(len(features["input_ids"][i]) for i in idx)
-    width = -(-width // 16) * 16
-    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
-    types = torch.zeros((len(idx), width), dtype=torch.long)
-    mask = torch.zeros((len(idx), width), dtype=torch.long)
-    for row, i in enumerate(idx):
-        n = len(features["input_ids"][i])
-        ids[row, :n] = torch.tensor(features["input_ids"][i])
-        types[row, :n] = torch.tensor(features["token_type_ids"][i])
-        mask[row, :n] = 1
-    return {
-        "input_ids": ids, "token_type_ids": types, "attention_mask": mask,
-        "start_positions": torch.tensor([features["start"][i] for i in idx]),
-        "end_positions": torch.tensor([features["end"][i] for i in idx]),
-    }
+    batch = pad_batch([features["input_ids"][i] for i in idx], [features["token_type_ids"][i] for i in idx],
+                      pad_id=pad_id, multiple=PAD_MULTIPLE)
+    batch["start_positions"] = torch.tensor([features["start"][i] for i in idx])
+    batch["end_positions"] = torch.tensor([features["end"][i] for i in idx])
+    return batch
 
 
 # ----------------------------------------------------------------------------- checkpoints
 
 
 def _atomic_save(obj, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_writer(path) as f:
         torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+
+
+FEATURE_FIELDS = ("train_file", "base_model", "max_seq_len", "doc_stride", "max_query_len", "negative_ratio",
+                  "same_article_negative_share", "removed_sentence_ratio", "mined_negative_ratio", "seed")
+
+
+def features_cache_path(cfg: TrainConfig, tokenizer) -> Path:
+    """Where the tokenized features of ``cfg`` are cached: the name hashes everything they depend on
+    (data file, base model and its tokenizer, window sizes, negatives, seed)."""
+    key = {f: getattr(cfg, f) for f in FEATURE_FIELDS}
+    key["train_file"] = str(Path(cfg.train_file).resolve())
+    key["tokenizer"] = hashlib.sha256(json.dumps(tokenizer.get_vocab(), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return Path(cfg.run_dir) / f"features-{digest}.pt"
 
 
 def save_snapshot(model, tokenizer, directory: Path) -> None:
@@ -233,14 +231,10 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
     torch.manual_seed(cfg.seed)
     run = Path(cfg.run_dir)
     run.mkdir(parents=True, exist_ok=True)
-    (run / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    write_atomically(run / "config.json", json.dumps(asdict(cfg), indent=2).encode("utf-8"))
 
     tokenizer = AutoTokenizer.from_pretrained(cfg.base_model)
-    cache = run / f"features-{cfg.max_seq_len}-{cfg.doc_stride}-{cfg.negative_ratio}-{cfg.seed}.pt"
-    if cfg.removed_sentence_ratio:
-        cache = cache.with_name(cache.stem + f"-cut{cfg.removed_sentence_ratio}.pt")
-    if cfg.mined_negative_ratio:
-        cache = cache.with_name(cache.stem + f"-mined{cfg.mined_negative_ratio}.pt")
+    cache = features_cache_path(cfg, tokenizer)
     if cache.exists():
         features = torch.load(cache)
     else:
@@ -328,7 +322,7 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m qa.training", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--train-file", default="../shared/data/squad/train-v1.1.json.gz",
                    help="SQuAD 1.1 train JSON (gzipped or not)")

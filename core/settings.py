@@ -12,8 +12,21 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.errors import InvalidRequest
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_READER_DIR = REPO_ROOT / "models" / "reader"
+
+# bounds shared by the settings, the API schema, the CLI and the service
+TOP_K_MIN, TOP_K_MAX = 1, 50
+MAX_ANSWERS_MAX = 20
+
+
+def check_top_k(top_k: int) -> int:
+    """``top_k`` itself when it is within the bounds; otherwise ``InvalidRequest``."""
+    if not TOP_K_MIN <= top_k <= TOP_K_MAX:
+        raise InvalidRequest(f"top_k must be between {TOP_K_MIN} and {TOP_K_MAX}, got {top_k}")
+    return top_k
 
 
 def default_embedding_model() -> str:
@@ -26,14 +39,14 @@ def default_embedding_model() -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
 
-    corpus_dir: Path = Field(Path("seeds"), description="folder of *.txt articles (the source of truth)")
+    corpus_dir: Path = Field(Path("seeds"), description="folder of articles (the source of truth)")
     index_dir: Path = Field(Path(".citeqa/index"), description="where the FAISS index lives")
     reader_model: str = Field(str(DEFAULT_READER_DIR),
                               description="extractive QA checkpoint: a local folder or a Hugging Face id")
     embedding_model: str = Field("", description="sentence-transformers folder; empty = packaged all-MiniLM-L6-v2")
 
-    top_k: int = Field(8, ge=1, le=50, description="passages retrieved and read per question")
-    max_answers: int = Field(3, ge=1, le=20, description="distinct answers returned at most")
+    top_k: int = Field(8, ge=TOP_K_MIN, le=TOP_K_MAX, description="passages retrieved and read per question")
+    max_answers: int = Field(3, ge=1, le=MAX_ANSWERS_MAX, description="distinct answers returned at most")
     no_answer_threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="answers scoring below this are withheld; empty = the reader's calibrated value")
 

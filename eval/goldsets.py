@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from qa.types import Passage
+from core.types import Passage
 
 GoldKind = Literal["jsonl", "squad"]
 T = TypeVar("T")
@@ -230,7 +230,7 @@ def negative_paragraph(question: GoldQuestion, own: Paragraph, pool: Sequence[Pa
 def cut_paragraph(question: GoldQuestion, own: Paragraph) -> Paragraph | None:
     """A hard negative: ``own`` without the sentence holding the first reference answer found in it
     (``None`` if no reference is found, another one would remain, or too little text is left)."""
-    from qa.negatives import without_answer_sentence
+    from training.negatives import without_answer_sentence
 
     for answer in question.answers:
         at = own.text.find(answer)
@@ -246,7 +246,7 @@ def cut_paragraph(question: GoldQuestion, own: Paragraph) -> Paragraph | None:
 class MinedNegatives:
     """Mined negatives: for a question, the paragraph of its own article that BM25 ranks highest among
     those holding none of its answers: what the retriever hands the reader when the corpus names the
-    question's subject but does not state the fact (``qa.negatives.ArticleNegativeMiner``)."""
+    question's subject but does not state the fact (``training.negatives.ArticleNegativeMiner``)."""
 
     def __init__(self, pool: Sequence[Paragraph]) -> None:
         self._articles: dict[int, list[Paragraph]] = {}
@@ -255,7 +255,7 @@ class MinedNegatives:
         self._miners: dict[int, Any] = {}
 
     def for_question(self, question: GoldQuestion, own: Paragraph) -> Paragraph | None:
-        from qa.negatives import ArticleNegativeMiner
+        from training.negatives import ArticleNegativeMiner
 
         paragraphs = self._articles.get(own.article, [])
         if own.article not in self._miners:

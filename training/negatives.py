@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from rank_bm25 import BM25Okapi
 
-from qa.retrieve import bm25_tokens
+from index.lexical import bm25_tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 

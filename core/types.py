@@ -39,11 +39,10 @@ class Span:
 
 @dataclass(frozen=True)
 class PassageReading:
-    """What the reader made of one passage: its best spans and how strongly it says "not here"."""
+    """What the reader made of one passage: its best spans (each with its evidence against "not here")."""
 
     passage: Passage
     spans: tuple[Span, ...]
-    null_score: float  # probability-like score of "this passage does not answer", in [0, 1]
 
 
 @dataclass(frozen=True)

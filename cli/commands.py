@@ -1,6 +1,6 @@
-"""The ``citeqa`` command line: index, ask, serve, check, eval, train-reader.
+"""The ``citeqa`` command line: index, ask, serve, check, eval, train-reader. The top floor: it may import every room.
 
-Every option defaults to the settings (``CITEQA_*`` environment variables, see ``qa.settings``);
+Every option defaults to the settings (``CITEQA_*`` environment variables, see ``core.settings``);
 a flag given on the command line overrides them.
 """
 
@@ -10,13 +10,13 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from qa.errors import CiteqaError
+from core.errors import CiteqaError
+from core.settings import TOP_K_MAX, TOP_K_MIN
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="citeqa: extractive question answering over a folder of news articles, with citations.")
@@ -29,7 +29,7 @@ def _settings(**overrides):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from qa.settings import Settings
+    from core.settings import Settings
 
     values = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**values)
@@ -42,16 +42,10 @@ def _fail(exc: Exception) -> None:
 
 
 def result_to_dict(result) -> dict:
-    return {
-        "question": result.question,
-        "answers": [
-            {"text": a.text, "score": round(a.score, 4),
-             "citations": [{k: v for k, v in asdict(c).items() if k != "text"} for c in a.citations]}
-            for a in result.answers
-        ],
-        "no_answer": asdict(result.no_answer) if result.no_answer else None,
-        "timings_ms": result.timings_ms,
-    }
+    """The same JSON as ``POST /v1/ask`` returns."""
+    from api.schemas import AskResponse
+
+    return AskResponse.from_result(result).model_dump(mode="json")
 
 
 @app.command()
@@ -77,7 +71,7 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
 
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")],
-        top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50, help="passages to read (env CITEQA_TOP_K; default 8)")] = None,
+        top_k: Annotated[Optional[int], typer.Option("--top-k", min=TOP_K_MIN, max=TOP_K_MAX, help="passages to read (env CITEQA_TOP_K; default 8)")] = None,
         max_answers: Annotated[Optional[int], typer.Option("--max-answers", min=1)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
         corpus: CorpusOpt = None, index: IndexOpt = None,
@@ -156,7 +150,7 @@ def eval(ctx: typer.Context) -> None:  # noqa: A001 - the command is called "eva
 @app.command("train-reader", add_help_option=False, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def train_reader(ctx: typer.Context) -> None:
     """Train the extractive reader on SQuAD 1.1 (see `citeqa train-reader --help`)."""
-    from qa.training import main as train_main
+    from training.train import main as train_main
 
     train_main(ctx.args)
 

@@ -1,0 +1,1 @@
+"""What every layer shares: values, errors, settings, text rules, file writes. Imports nothing of the project."""

@@ -1,0 +1,154 @@
+"""Editing the corpus folder, one article at a time, with the index following every change.
+
+``CorpusEditor`` is the write path of the product: validate the name → embed the change →
+write (or delete) the file → write the new index version → publish the new snapshot. It takes the
+writer lock for the whole change, so one writer at a time (across processes) edits the folder
+and the index. If writing the index fails, the file change is rolled back: the folder and the
+live index never disagree because of a failed write.
+
+It knows nothing of questions: whoever serves them gives it ``live`` (the snapshot in memory,
+if any) and ``publish`` (make a new snapshot live for new questions).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, IndexUnusable, InvalidDocument
+from core.files import write_atomically
+from core.names import validate_document_name
+from index.builder import apply_changes, index_spec, load_reusable
+from index.chunking import ChunkingParams
+from index.embedding import Embedder
+from index.ingest import decode_article
+from index.store import FaissStore, IndexSnapshot
+
+log = logging.getLogger(__name__)
+
+WRITER_LOCK_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    name: str
+    passages: int  # passages the document became (0 for a removal)
+    version: str  # index version that now serves it
+    created: bool = False
+    removed: bool = False
+
+
+class StorageFailed(IndexUnusable):
+    """The index could not be written (no space, no permission); nothing was changed."""
+
+    code = "storage_failed"
+
+
+class CorpusEditor:
+    def __init__(self, corpus_dir: Path, store: FaissStore, embedder: Embedder, chunking: ChunkingParams,
+                 max_document_bytes: int, live: Callable[[], IndexSnapshot | None],
+                 publish: Callable[[IndexSnapshot], None]) -> None:
+        self.corpus_dir = Path(corpus_dir)
+        self.store = store
+        self.embedder = embedder
+        self.chunking = chunking
+        self.max_document_bytes = max_document_bytes
+        self._live = live
+        self._publish = publish
+
+    # ------------------------------------------------------------------ paths
+    def inside_corpus(self, name: str) -> Path | None:
+        """``name`` resolved under the corpus folder, or None where it (or a linked folder) leads outside."""
+        corpus = self.corpus_dir.resolve()
+        path = (corpus / name).resolve()
+        return path if corpus in path.parents else None
+
+    def _writable_path(self, name: str) -> Path:
+        if self.inside_corpus(validate_document_name(name)) is None:
+            raise InvalidDocument(f"invalid document name {name[:80]!r}: it leads outside the corpus folder")
+        return self.corpus_dir / name
+
+    def _base(self) -> IndexSnapshot:
+        """The version live on disk (the one in memory when it is the same). Call under the writer lock."""
+        live = self._live()
+        if live is not None and live.version == self.store.current_version():
+            return live
+        base = load_reusable(self.store, index_spec(self.embedder, self.chunking))
+        if base is None:
+            raise IndexNotReady("no usable index to update: run `citeqa index` first")
+        return base
+
+    # ------------------------------------------------------------------ reading
+    def read_text(self, name: str, snapshot: IndexSnapshot) -> str:
+        """The text of an article indexed in ``snapshot`` (never a file outside the corpus folder)."""
+        if not isinstance(name, str) or name not in snapshot.documents:
+            raise DocumentNotFound(f"no document named {str(name)[:80]!r}")
+        path = self.inside_corpus(name)
+        if path is None or not path.is_file():
+            raise DocumentNotFound(f"no document named {name[:80]!r}")
+        return decode_article(name, path.read_bytes()).text
+
+    # ------------------------------------------------------------------ writing
+    def upsert(self, name: str, data: bytes) -> DocumentChange:
+        """Add or replace one article; only its passages are embedded. When this returns, new
+        questions are answered from an index that contains it."""
+        path = self._writable_path(name)
+        if len(data) > self.max_document_bytes:
+            raise DocumentTooLarge(f"document is {len(data)} bytes; the limit is {self.max_document_bytes}")
+        document = decode_article(name, data)
+        with self.store.writer_lock(timeout_s=WRITER_LOCK_TIMEOUT_S):
+            base = self._base()
+            created = name not in base.documents
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise InvalidDocument(f"invalid document name {name[:80]!r}: a file is in the way of its folder"
+                                      ) from None
+            if path.is_dir():
+                raise InvalidDocument(f"invalid document name {name[:80]!r}: it is a folder")
+            snapshot, n_passages = apply_changes(base, [document], [], self.embedder, self.chunking)
+            previous = path.read_bytes() if path.is_file() else None
+            write_atomically(path, data)
+            published = self._write_index(snapshot, undo=lambda: self._restore(path, previous))
+        self._publish(published)
+        return DocumentChange(name=name, passages=n_passages, version=published.version, created=created)
+
+    def remove(self, name: str) -> DocumentChange:
+        """Delete one article from the corpus folder and the index."""
+        path = self._writable_path(name)
+        with self.store.writer_lock(timeout_s=WRITER_LOCK_TIMEOUT_S):
+            base = self._base()
+            if name not in base.documents and not path.is_file():
+                raise DocumentNotFound(f"no document named {name!r}")
+            snapshot, _ = apply_changes(base, [], [name], self.embedder, self.chunking)
+            previous = path.read_bytes() if path.is_file() else None
+            if previous is not None:
+                path.unlink()
+            published = self._write_index(snapshot, undo=lambda: self._restore(path, previous))
+        self._publish(published)
+        return DocumentChange(name=name, passages=0, version=published.version, removed=True)
+
+    def _write_index(self, snapshot: IndexSnapshot, undo: Callable[[], None]) -> IndexSnapshot:
+        try:
+            return self.store.write(snapshot)
+        except OSError as exc:
+            undo()
+            reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (
+                "permission denied" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else
+                (exc.strerror or str(exc)))
+            log.error("index write failed, change rolled back: %s", exc)
+            raise StorageFailed(f"the index could not be written ({reason}); nothing was changed") from None
+
+    @staticmethod
+    def _restore(path: Path, previous: bytes | None) -> None:
+        """Put the file back as it was before a change whose index write failed."""
+        try:
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, previous)
+        except OSError as exc:  # the next `citeqa index` (or start-up) brings the index in line with the folder
+            log.error("could not roll back %s: %s", path, exc)
