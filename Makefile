@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install index serve test bench eval-dev
+.PHONY: run install index serve test test-fast bench eval-dev
 
 run: index serve
 
@@ -30,6 +30,10 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# the unit half only (no real models, no crash loops, no browser): seconds, for the edit-test loop
+test-fast: install
+	$(BIN)/python -m pytest -m "not integration and not slow and not browser"
 
 bench: install
 	$(BIN)/python -m bench.latency

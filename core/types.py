@@ -83,3 +83,42 @@ class AskResult:
     passages: tuple[Passage, ...] = ()  # retrieved passages, best first
     timings_ms: dict[str, float] = field(default_factory=dict)
     index_version: str = ""
+
+
+# ----------------------------------------------------------------------------- articles and their metadata
+
+METADATA_FIELDS = ("title", "published", "outlet", "author", "url")
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What is known of an article besides its text. ``published`` is an ISO date (``YYYY-MM-DD``).
+
+    ``origins`` says where each known field came from: ``extracted`` (the page's own markup, via
+    trafilatura/htmldate), ``dateline`` / ``headline`` (guessed from the top of a plain-text article),
+    ``sidecar`` (a ``<name>.meta.json`` beside the file), ``feed`` (the RSS/Atom entry or channel),
+    ``export`` (the record of a CMS export).
+    """
+
+    title: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    url: str | None = None
+    format: str = "txt"  # txt, html, jsonl, json, rss, atom
+    origins: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One document as ingest produces it: citations index into ``text``.
+
+    For a ``.txt`` file ``text`` is the file's decoded content; for other formats it is what the
+    extractor produced (stored with the index version so citations stay checkable). ``name`` is the
+    file's path in the corpus folder, or ``<file>#<id or line number>`` for one article of a feed or
+    export that holds several.
+    """
+
+    name: str
+    text: str
+    meta: DocumentMeta = field(default_factory=DocumentMeta)

@@ -1,6 +1,11 @@
 """Shared fixtures: the real models and the real seed files, built once per test session.
 
 ``CITEQA_TEST_READER`` points the tests at another reader checkpoint (default: the shipped one).
+
+Tests come in two halves: fast unit tests (fakes such as ``HashEmbedder``, hand-made readings) and
+integration tests on the real models, marked ``integration`` (explicitly, or automatically when
+they use a fixture that loads a real model). ``make test-fast`` runs the fast half in seconds;
+``make test`` (and CI) runs everything.
 """
 
 from __future__ import annotations
@@ -20,6 +25,15 @@ from core.settings import DEFAULT_READER_DIR, Settings  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 GOLD_DEV = REPO / "eval" / "gold" / "dev.jsonl"
+
+
+REAL_MODEL_FIXTURES = {"service", "embedder"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if REAL_MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 def reader_model_path() -> str:

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from api import create_app
 from tests.conftest import REPO, SEEDS, make_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 MISSILE_QUESTION = "How far did the missile fly on November 7?"
 API_KEY = "test-key-3f9c1a"

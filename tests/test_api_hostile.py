@@ -26,7 +26,7 @@ from core.settings import Settings
 from tests.conftest import SEEDS, make_settings
 from tests.test_api import assert_citations_exact, assert_error, read_originals, wait_ready
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 API_KEY = "hostile-key-8d21"
 WRONG_KEY = {"Authorization": "Bearer not-the-key", "X-API-Key": "not-the-key"}

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from index.consistency import check_consistency
 from index.store import FaissStore
 from qa.service import QAService
@@ -36,6 +38,7 @@ def journal_states(journal: Path) -> tuple[list[list[str]], list[str] | None]:
     return committed, pending
 
 
+@pytest.mark.slow
 def test_killed_writer_leaves_old_or_new_version(tmp_path):
     corpus, index, journal = tmp_path / "corpus", tmp_path / "index", tmp_path / "journal.jsonl"
     corpus.mkdir()

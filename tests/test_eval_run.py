@@ -110,7 +110,7 @@ def _verify_citations(rows: list[dict], original) -> None:
                 assert c["valid"] and original(c["file"])[c["start"]:c["end"]] == answer["text"]
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_gold_jsonl_open_mode(tmp_path, capsys):
     out = tmp_path / "dev"
     assert main(["--gold", str(GOLD_DEV), "--out", str(out), "--limit", "5", "--corpus", str(SEEDS),
@@ -127,7 +127,7 @@ def test_gold_jsonl_open_mode(tmp_path, capsys):
     assert "EM=" in capsys.readouterr().out
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_squad_open_mode_indexes_paragraphs_once(tmp_path, tiny_squad):
     plain, _ = tiny_squad
     cache = tmp_path / "cache"
@@ -150,7 +150,7 @@ def test_squad_open_mode_indexes_paragraphs_once(tmp_path, tiny_squad):
     _check_outputs(tmp_path / "b", 1)
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_squad_reader_mode_with_and_without_negatives(tmp_path, tiny_squad):
     _, zipped = tiny_squad
     base = ["--gold", str(zipped), "--mode", "reader", "--reader", reader_model_path()]

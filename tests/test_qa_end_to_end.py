@@ -11,7 +11,7 @@ import pytest
 from core.text import normalize_answer
 from tests.conftest import GOLD_DEV, REPO, make_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 
 def assert_citations_verifiable(result, corpus_dir):
