@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from core.settings import MAX_ANSWERS_MAX, TOP_K_MAX, TOP_K_MIN
-from core.types import AskResult
+from core.types import AskResult, DocumentFilter, DocumentMeta
+
+FORMATS = Literal["txt", "html", "htm", "jsonl", "json", "rss", "atom", "xml"]
 
 
 def clean_text(value: object) -> object:
@@ -33,20 +37,50 @@ class AskRequest(BaseModel):
         None, description=f"passages to read ({TOP_K_MIN}..{TOP_K_MAX})")
     max_answers: Annotated[StrictInt, Field(ge=1, le=MAX_ANSWERS_MAX)] | None = Field(
         None, description=f"answers to return at most (1..{MAX_ANSWERS_MAX})")
+    published_after: date | None = Field(None, description="only documents published on or after this ISO date; "
+                                         "documents with an unknown date are excluded")
+    published_before: date | None = Field(None, description="only documents published on or before this ISO date")
+    outlets: list[Annotated[StrictStr, Field(min_length=1, max_length=200)]] | None = Field(
+        None, max_length=50, description="only documents from these outlets (case-insensitive)")
 
     @field_validator("question", mode="before")
     @classmethod
     def _clean_question(cls, value: object) -> object:
         return clean_text(value)
 
+    def document_filter(self) -> DocumentFilter:
+        return DocumentFilter(
+            published_after=self.published_after.isoformat() if self.published_after else None,
+            published_before=self.published_before.isoformat() if self.published_before else None,
+            outlets=tuple(self.outlets) if self.outlets else None)
+
+
+class CitedDocument(BaseModel):
+    name: str
+    title: str | None
+    published: str | None = Field(description="publication date (ISO), when known")
+    outlet: str | None
+    url: str | None = Field(description="the original page, when known")
+
+
+def text_fragment_link(url: str | None, quote_text: str) -> str | None:
+    """``url#:~:text=...``: a browser scrolls to and highlights ``quote_text`` on the original page."""
+    if not url or not url.lower().startswith(("https://", "http://")):
+        return None  # only web pages: never a javascript: or data: URL from an uploaded page
+    encoded = quote(quote_text, safe="").replace("-", "%2D")
+    return f"{url.split('#', 1)[0]}#:~:text={encoded}"
+
 
 class CitationOut(BaseModel):
-    file: str
-    start: int = Field(description="character offset of the answer in the ORIGINAL file")
+    file: str = Field(description="the document: a corpus file, or '<file>#<id>' for one article of a feed/export")
+    start: int = Field(description="character offset of the answer in the document's text "
+                       "(GET /v1/documents/{file}); for .txt files, the original file")
     end: int
     passage_id: str
     context: str = Field(description="the passage the answer was read from")
-    context_start: int = Field(description="offset of `context` in the original file")
+    context_start: int = Field(description="offset of `context` in the document's text")
+    document: CitedDocument
+    link: str | None = Field(None, description="the original page with a text fragment that highlights the answer")
 
 
 class AnswerOut(BaseModel):
@@ -61,6 +95,11 @@ class NoAnswerOut(BaseModel):
     threshold: float
 
 
+class FilterOut(BaseModel):
+    documents_matched: int = Field(description="documents the filters left")
+    excluded_unknown_date: int = Field(description="documents left out only because their date is unknown")
+
+
 class Timings(BaseModel):
     retrieve: float
     read: float
@@ -71,16 +110,27 @@ class AskResponse(BaseModel):
     question: str
     answers: list[AnswerOut]
     no_answer: NoAnswerOut | None
+    filters: FilterOut | None = None
     timings_ms: Timings
 
     @classmethod
     def from_result(cls, result: AskResult) -> AskResponse:
+        def document(name: str) -> CitedDocument:
+            meta = result.documents.get(name, DocumentMeta())
+            return CitedDocument(name=name, title=meta.title, published=meta.published, outlet=meta.outlet,
+                                 url=meta.url)
+
         return cls(
             question=result.question,
             answers=[AnswerOut(text=a.text, score=round(a.score, 4), citations=[
                 CitationOut(file=c.file, start=c.start, end=c.end, passage_id=c.passage_id,
-                            context=c.context, context_start=c.context_start) for c in a.citations])
+                            context=c.context, context_start=c.context_start, document=document(c.file),
+                            link=text_fragment_link(result.documents.get(c.file, DocumentMeta()).url, c.text))
+                for c in a.citations])
                 for a in result.answers],
+            filters=FilterOut(documents_matched=result.filtered.documents_matched,
+                              excluded_unknown_date=result.filtered.excluded_unknown_date)
+            if result.filtered else None,
             no_answer=NoAnswerOut(score=round(result.no_answer.score, 4), threshold=result.no_answer.threshold)
             if result.no_answer else None,
             timings_ms=Timings(**{k: result.timings_ms.get(k, 0.0) for k in ("retrieve", "read", "total")}),
@@ -89,9 +139,18 @@ class AskResponse(BaseModel):
 
 class DocumentInfo(BaseModel):
     name: str
-    size: int = Field(description="bytes")
-    sha256: str
+    source: str = Field(description="the corpus file it was read from (itself, or the feed/export holding it)")
+    format: str
+    size: int = Field(description="bytes of the source file")
+    sha256: str = Field(description="of the source file")
     passages: int
+    title: str | None
+    published: str | None = Field(description="publication date (ISO), when known")
+    outlet: str | None
+    author: str | None
+    url: str | None
+    origins: dict[str, str] = Field(description="where each field came from: extracted, dateline, headline, "
+                                    "mentioned, sidecar, feed, export")
 
 
 class DocumentText(BaseModel):
@@ -113,13 +172,17 @@ class DocumentUpload(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: StrictStr = Field(description="file name ending in .txt, optionally in folders (world/korea.txt)",
+    name: StrictStr = Field(description="file name ending in a supported suffix (.txt, .html, .htm, .jsonl, .json, "
+                            ".rss, .atom, .xml), optionally in folders (world/korea.txt)",
                             examples=["bridge-opening.txt"])
-    text: StrictStr = Field(description="the article, UTF-8 text")
+    text: StrictStr = Field(description="the file's content: an article, a web page, a feed or an export")
+    format: FORMATS | None = Field(None, description="the format when the name has no supported suffix "
+                                   "(the suffix is then added to the name)")
 
 
 class DocumentChangeOut(BaseModel):
     name: str
+    documents: list[str] = Field(description="the documents (articles) the file holds: itself, or '<file>#<id>' each")
     passages: int
     version: str = Field(description="index version that now serves the corpus")
     created: bool = Field(description="true for a new document, false when one was replaced")

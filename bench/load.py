@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             port = free_port()
             env = dict(os.environ, CITEQA_CORPUS_DIR=str(corpus), CITEQA_INDEX_DIR=str(tmp / "index"),
                        CITEQA_API_KEY=key, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-            server = subprocess.Popen([sys.executable, "-m", "cli.commands", "serve", "--port", str(port)], env=env,
+            server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env,
                                       cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 300

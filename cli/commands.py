@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,7 +22,7 @@ from core.settings import TOP_K_MAX, TOP_K_MIN
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="citeqa: extractive question answering over a folder of news articles, with citations.")
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="folder of *.txt articles (env CITEQA_CORPUS_DIR; default seeds/)")]
+CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="folder of articles: .txt, .html, feeds, JSON(L) exports (env CITEQA_CORPUS_DIR; default seeds/)")]
 IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="index folder (env CITEQA_INDEX_DIR; default .citeqa/index)")]
 
 
@@ -74,9 +75,17 @@ def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")]
         top_k: Annotated[Optional[int], typer.Option("--top-k", min=TOP_K_MIN, max=TOP_K_MAX, help="passages to read (env CITEQA_TOP_K; default 8)")] = None,
         max_answers: Annotated[Optional[int], typer.Option("--max-answers", min=1)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+        published_after: Annotated[Optional[datetime], typer.Option("--published-after", formats=["%Y-%m-%d"], help="only documents published on or after this date (YYYY-MM-DD)")] = None,
+        published_before: Annotated[Optional[datetime], typer.Option("--published-before", formats=["%Y-%m-%d"], help="only documents published on or before this date (YYYY-MM-DD)")] = None,
+        outlet: Annotated[Optional[list[str]], typer.Option("--outlet", help="only documents from this outlet (repeatable)")] = None,
         corpus: CorpusOpt = None, index: IndexOpt = None,
         reader: Annotated[Optional[str], typer.Option("--reader", help="extractive QA checkpoint (env CITEQA_READER_MODEL; default models/reader)")] = None) -> None:
     """Answer a question from the index, with citations (builds the index first if there is none)."""
+    from core.types import DocumentFilter
+
+    filters = DocumentFilter(published_after=published_after.date().isoformat() if published_after else None,
+                             published_before=published_before.date().isoformat() if published_before else None,
+                             outlets=tuple(outlet) if outlet else None)
     logging.basicConfig(level=logging.WARNING)
     from qa.service import QAService
 
@@ -88,7 +97,7 @@ def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")]
             typer.echo("no index yet: building it first ...", err=True)
             service.build_index(show_progress=True)
         service.reload()
-        result = service.ask(question, top_k=top_k, max_answers=max_answers)
+        result = service.ask(question, top_k=top_k, max_answers=max_answers, filters=filters)
     except (CiteqaError, FileNotFoundError) as exc:
         _fail(exc)
     if as_json:
@@ -97,6 +106,9 @@ def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")]
     if not result.answers:
         na = result.no_answer
         typer.echo(f"No answer in the articles (best candidate scored {na.score:.2f}, threshold {na.threshold:.2f}).")
+        if result.filtered is not None:
+            typer.echo(f"(filters left {result.filtered.documents_matched} documents; "
+                       f"{result.filtered.excluded_unknown_date} excluded for an unknown date)", err=True)
         return
     for rank, answer in enumerate(result.answers, start=1):
         typer.secho(f"{rank}. {answer.text}  (score {answer.score:.2f})", bold=True)
@@ -104,7 +116,10 @@ def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")]
             left = c.context[max(0, c.start_in_context - 80):c.start_in_context]
             right = c.context[c.start_in_context + len(c.text):c.start_in_context + len(c.text) + 80]
             snippet = " ".join(f"…{left}[{c.text}]{right}…".split())
-            typer.echo(f"   {c.file} [{c.start}:{c.end}]  {snippet}")
+            meta = result.documents.get(c.file)
+            source = " · ".join(x for x in (meta.outlet, meta.published, meta.title) if x) if meta else ""
+            typer.echo(f"   {c.file} [{c.start}:{c.end}]{'  ' + source if source else ''}")
+            typer.echo(f"      {snippet}")
     typer.echo(f"({result.timings_ms['total']:.0f} ms)", err=True)
 
 

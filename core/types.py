@@ -76,6 +76,20 @@ class NoAnswer:
 
 
 @dataclass(frozen=True)
+class DocumentFilter:
+    """Which documents a question may be answered from. Dates are ISO (``YYYY-MM-DD``), inclusive; a
+    document whose publication date is unknown is excluded by either date bound."""
+
+    published_after: str | None = None
+    published_before: str | None = None
+    outlets: tuple[str, ...] | None = None  # compared case-insensitively
+
+    @property
+    def active(self) -> bool:
+        return bool(self.published_after or self.published_before or self.outlets)
+
+
+@dataclass(frozen=True)
 class AskResult:
     question: str
     answers: tuple[Answer, ...]
@@ -83,6 +97,14 @@ class AskResult:
     passages: tuple[Passage, ...] = ()  # retrieved passages, best first
     timings_ms: dict[str, float] = field(default_factory=dict)
     index_version: str = ""
+    documents: dict[str, "DocumentMeta"] = field(default_factory=dict)  # metadata of every cited document
+    filtered: "FilterOutcome | None" = None  # what a DocumentFilter left, when one was given
+
+
+@dataclass(frozen=True)
+class FilterOutcome:
+    documents_matched: int
+    excluded_unknown_date: int  # documents left out only because their publication date is unknown
 
 
 # ----------------------------------------------------------------------------- articles and their metadata

@@ -1,8 +1,8 @@
 """Build or update the index from the corpus folder (the source of truth).
 
-Only documents whose bytes changed are re-chunked and re-embedded; passages and vectors of
-unchanged documents are carried over from the live version. Every change is written as a new
-version and switched atomically (see ``index.store``).
+Only source files whose bytes (or sidecar) changed are re-read, re-chunked and re-embedded;
+passages, vectors and tokens of the others are carried over from the live version. Every change
+is written as a new version and switched atomically (see ``index.store``).
 """
 
 from __future__ import annotations
@@ -14,23 +14,23 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import IndexNotReady, IndexUnusable
+from core.types import Article, Passage
 from index.chunking import ChunkingParams, chunk_document
 from index.cleaning import content_lines
 from index.embedding import Embedder
-from index.ingest import Document, SkippedFile, read_corpus
+from index.ingest import SkippedFile, SourceFile, read_corpus
 from index.lexical import LexicalIndex, bm25_tokens
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
-from core.errors import IndexUnusable, IndexNotReady
-from core.types import Passage
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class BuildReport:
-    files: int = 0
+    files: int = 0  # documents in the index
     passages: int = 0
-    embedded_files: list[str] = field(default_factory=list)
+    embedded_files: list[str] = field(default_factory=list)  # source files read again
     reused_files: int = 0
     removed_files: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
@@ -44,9 +44,9 @@ def index_spec(embedder: Embedder, params: ChunkingParams) -> IndexSpec:
                      max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens)
 
 
-def passages_for(document: Document, embedder: Embedder, params: ChunkingParams) -> list[Passage]:
-    """Clean and chunk one document."""
-    return chunk_document(document.name, document.text, content_lines(document.text), embedder.count_tokens, params)
+def passages_for(article: Article, embedder: Embedder, params: ChunkingParams) -> list[Passage]:
+    """Clean and chunk one article."""
+    return chunk_document(article.name, article.text, content_lines(article.text), embedder.count_tokens, params)
 
 
 def empty_snapshot(spec: IndexSpec, embedder_path: str = "") -> IndexSnapshot:
@@ -65,33 +65,64 @@ def load_reusable(store: FaissStore, spec: IndexSpec) -> IndexSnapshot | None:
         return None
 
 
-def apply_changes(base: IndexSnapshot, upserts: list[Document], removals: list[str], embedder: Embedder,
+def documents_of(snapshot: IndexSnapshot, source: str) -> set[str]:
+    """The documents a source file contributed to ``snapshot``."""
+    return {name for name, entry in snapshot.documents.items() if entry.source_of(name) == source}
+
+
+def _entry(source: SourceFile, article: Article, passages: int) -> DocumentEntry:
+    m = article.meta
+    return DocumentEntry(sha256=source.sha256, size=source.size, passages=passages,
+                         source="" if article.name == source.name else source.name, format=m.format,
+                         title=m.title, published=m.published, outlet=m.outlet, author=m.author, url=m.url,
+                         origins=dict(m.origins), meta_sha256=source.meta_sha256)
+
+
+def apply_changes(base: IndexSnapshot, upserts: list[SourceFile], removals: list[str], embedder: Embedder,
                   params: ChunkingParams, show_progress: bool = False,
                   embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
-    """A new (unpublished) snapshot: ``base`` with ``upserts`` (re)indexed and ``removals`` dropped.
+    """A new (unpublished) snapshot: ``base`` with the articles of ``upserts`` (re)indexed and the
+    source files ``removals`` dropped (a source's documents are replaced as a whole).
 
     Only the new passages are embedded and tokenized; the vectors and lexical tokens of the others
-    are carried over. Returns the snapshot and how many passages the upserted documents became.
+    are carried over. Returns the snapshot and how many passages the upserted sources became.
     """
-    replaced = {d.name for d in upserts} | set(removals)
+    replaced: set[str] = set()
+    for source in [u.name for u in upserts] + list(removals):
+        replaced |= documents_of(base, source)
+    replaced |= {a.name for u in upserts for a in u.articles}
     keep = [i for i, p in enumerate(base.passages) if p.file not in replaced]
     new_passages: list[Passage] = []
-    for doc in upserts:
-        new_passages.extend(passages_for(doc, embedder, params))
+    counts: dict[str, int] = {}
+    for source in upserts:
+        for article in source.articles:
+            cut = passages_for(article, embedder, params)
+            counts[article.name] = len(cut)
+            new_passages.extend(cut)
     new_vectors = embedder.embed_passages([p.text for p in new_passages], show_progress=show_progress)
     passages = [base.passages[i] for i in keep] + new_passages
     vectors = np.concatenate([base.vectors[keep], new_vectors]) if keep else new_vectors
     documents = {n: e for n, e in base.documents.items() if n not in replaced}
-    for doc in upserts:
-        documents[doc.name] = DocumentEntry(sha256=doc.sha256, size=doc.size,
-                                            passages=sum(1 for p in new_passages if p.file == doc.name))
+    texts = {n: t for n, t in base.texts.items() if n not in replaced}
+    for source in upserts:
+        for article in source.articles:
+            documents[article.name] = _entry(source, article, counts[article.name])
+            if article.meta.format != "txt":
+                texts[article.name] = article.text
     tokens = [base.lexical.tokens[i] for i in keep] + [bm25_tokens(p.text) for p in new_passages]
     order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
     snapshot = IndexSnapshot(spec=base.spec, passages=[passages[i] for i in order],
                              vectors=np.ascontiguousarray(vectors[order], dtype=np.float32), documents=documents,
-                             embedding_model_path=embedding_model_path or base.embedding_model_path,
+                             texts=texts, embedding_model_path=embedding_model_path or base.embedding_model_path,
                              lexical=LexicalIndex([tokens[i] for i in order]))
     return snapshot, len(new_passages)
+
+
+def _unchanged(base: IndexSnapshot, source: SourceFile) -> bool:
+    names = documents_of(base, source.name)
+    return bool(names) and names == {a.name for a in source.articles} and all(
+        base.documents[n].sha256 == source.sha256 and base.documents[n].meta_sha256 == source.meta_sha256
+        for n in names)
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: ChunkingParams,
@@ -99,19 +130,18 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: C
     """Bring the index in line with the corpus folder: added, changed and removed files."""
     started = time.perf_counter()
     report = BuildReport()
-    documents, report.skipped = read_corpus(Path(corpus_dir))
+    sources, report.skipped = read_corpus(Path(corpus_dir))
     store = FaissStore(index_dir)
     spec = index_spec(embedder, params)
     with store.writer_lock(timeout_s=lock_timeout_s):
         store.clean_leftovers()
         base = load_reusable(store, spec) or empty_snapshot(spec, embedder_path)
-        present = {d.name for d in documents}
-        upserts = [d for d in documents if base.documents.get(d.name) is None
-                   or base.documents[d.name].sha256 != d.sha256]
-        removals = sorted(n for n in base.documents if n not in present)
-        report.embedded_files = [d.name for d in upserts]
+        present = {s.name for s in sources}
+        upserts = [s for s in sources if not _unchanged(base, s)]
+        removals = sorted({e.source_of(n) for n, e in base.documents.items()} - present)
+        report.embedded_files = [s.name for s in upserts]
         report.removed_files = removals
-        report.reused_files = len(documents) - len(upserts)
+        report.reused_files = len(sources) - len(upserts)
         if upserts or removals or not store.exists() or base.version == "":
             snapshot, _ = apply_changes(base, upserts, removals, embedder, params, show_progress,
                                         embedding_model_path=embedder_path)

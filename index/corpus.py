@@ -18,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import DocumentNotFound, DocumentTooLarge, IndexNotReady, IndexUnusable, InvalidDocument
+from core.errors import (CiteqaError, DocumentNotFound, DocumentTooLarge, IndexNotReady, IndexUnusable,
+                         InvalidDocument)
 from core.files import write_atomically
-from core.names import validate_document_name
-from index.builder import apply_changes, index_spec, load_reusable
+from core.names import ARTICLE_SUFFIXES, split_document_name, validate_document_name, validate_read_name
+from index.builder import apply_changes, documents_of, index_spec, load_reusable
 from index.chunking import ChunkingParams
 from index.embedding import Embedder
-from index.ingest import decode_article
+from index.ingest import decode_article, read_source, sha256_bytes, sidecar_path
 from index.store import FaissStore, IndexSnapshot
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,19 @@ WRITER_LOCK_TIMEOUT_S = 30.0
 
 @dataclass(frozen=True)
 class DocumentChange:
-    name: str
-    passages: int  # passages the document became (0 for a removal)
+    name: str  # the corpus file
+    passages: int  # passages its articles became (0 for a removal)
     version: str  # index version that now serves it
     created: bool = False
     removed: bool = False
+    documents: tuple[str, ...] = ()  # the documents (articles) it holds: itself, or "<file>#<id>" each
+
+
+class DocumentChanged(CiteqaError):
+    """The file on disk is not the one that was indexed: it is not served until it is indexed again."""
+
+    code = "document_changed"
+    status = 409
 
 
 class StorageFailed(IndexUnusable):
@@ -82,26 +91,50 @@ class CorpusEditor:
         return base
 
     # ------------------------------------------------------------------ reading
-    def read_text(self, name: str, snapshot: IndexSnapshot) -> str:
-        """The text of an article indexed in ``snapshot`` (never a file outside the corpus folder)."""
-        if not isinstance(name, str) or name not in snapshot.documents:
-            raise DocumentNotFound(f"no document named {str(name)[:80]!r}")
-        path = self.inside_corpus(name)
+    def _source_bytes(self, name: str, snapshot: IndexSnapshot) -> bytes:
+        """The bytes of the corpus file a document of ``snapshot`` was read from, as they were indexed."""
+        validate_read_name(name)
+        entry = snapshot.documents.get(name)
+        if entry is None:
+            raise DocumentNotFound(f"no document named {name[:80]!r}")
+        source = entry.source_of(name)
+        path = self.inside_corpus(source)
         if path is None or not path.is_file():
             raise DocumentNotFound(f"no document named {name[:80]!r}")
-        return decode_article(name, path.read_bytes()).text
+        data = path.read_bytes()
+        if sha256_bytes(data) != entry.sha256:
+            raise DocumentChanged(f"{source} changed on disk since it was indexed; it is served again once it is "
+                                  "indexed (`citeqa index`, or upload it)")
+        return data
+
+    def read_text(self, name: str, snapshot: IndexSnapshot) -> str:
+        """The text citations of a document index into: a plain-text file's content, or the extracted text
+        of any other format (stored with the index version). Never a file outside the corpus folder."""
+        data = self._source_bytes(name, snapshot)
+        if name in snapshot.texts:
+            return snapshot.texts[name]
+        return decode_article(name, data)
+
+    def read_original(self, name: str, snapshot: IndexSnapshot) -> bytes:
+        """The original bytes of the corpus file a document was read from."""
+        return self._source_bytes(name, snapshot)
 
     # ------------------------------------------------------------------ writing
-    def upsert(self, name: str, data: bytes) -> DocumentChange:
-        """Add or replace one article; only its passages are embedded. When this returns, new
-        questions are answered from an index that contains it."""
+    def upsert(self, name: str, data: bytes, content_format: str | None = None) -> DocumentChange:
+        """Add or replace one corpus file (any supported format); only its articles' passages are
+        embedded. ``content_format`` (e.g. ``"html"``) gives the format of a name without a known
+        suffix, which is then added to the name. When this returns, new questions are answered from
+        an index that contains it."""
+        if content_format and isinstance(name, str) and not name.endswith(ARTICLE_SUFFIXES):
+            name = f"{name}.{content_format}"
         path = self._writable_path(name)
         if len(data) > self.max_document_bytes:
             raise DocumentTooLarge(f"document is {len(data)} bytes; the limit is {self.max_document_bytes}")
-        document = decode_article(name, data)
+        side = self.inside_corpus(sidecar_path(Path(name)).as_posix())
+        source = read_source(name, data, side.read_bytes() if side is not None and side.is_file() else None)
         with self.store.writer_lock(timeout_s=WRITER_LOCK_TIMEOUT_S):
             base = self._base()
-            created = name not in base.documents
+            created = not documents_of(base, name)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
@@ -109,19 +142,23 @@ class CorpusEditor:
                                       ) from None
             if path.is_dir():
                 raise InvalidDocument(f"invalid document name {name[:80]!r}: it is a folder")
-            snapshot, n_passages = apply_changes(base, [document], [], self.embedder, self.chunking)
+            snapshot, n_passages = apply_changes(base, [source], [], self.embedder, self.chunking)
             previous = path.read_bytes() if path.is_file() else None
             write_atomically(path, data)
             published = self._write_index(snapshot, undo=lambda: self._restore(path, previous))
         self._publish(published)
-        return DocumentChange(name=name, passages=n_passages, version=published.version, created=created)
+        return DocumentChange(name=name, passages=n_passages, version=published.version, created=created,
+                              documents=tuple(a.name for a in source.articles))
 
     def remove(self, name: str) -> DocumentChange:
-        """Delete one article from the corpus folder and the index."""
+        """Delete one corpus file (and every article read from it) from the folder and the index."""
+        if isinstance(name, str) and split_document_name(name)[1] is not None:
+            raise InvalidDocument(f"{name[:80]!r} is one article of {split_document_name(name)[0]!r}: delete or "
+                                  "replace that file to change its articles")
         path = self._writable_path(name)
         with self.store.writer_lock(timeout_s=WRITER_LOCK_TIMEOUT_S):
             base = self._base()
-            if name not in base.documents and not path.is_file():
+            if not documents_of(base, name) and not path.is_file():
                 raise DocumentNotFound(f"no document named {name!r}")
             snapshot, _ = apply_changes(base, [], [name], self.embedder, self.chunking)
             previous = path.read_bytes() if path.is_file() else None

@@ -1,8 +1,17 @@
-"""Read the corpus folder: every ``*.txt`` file with a valid name (``core.names``) that is valid, non-empty UTF-8 text.
+"""Read the corpus folder: every file in a supported format becomes one or more articles.
 
-Offsets everywhere in citeqa are character offsets into the decoded text of the file exactly as
-it is on disk (no newline translation, no Unicode normalization), so ``text[start:end]`` can be
-checked by anyone who opens the file.
+A *source file* is a file of the corpus folder (``world/korea.txt``, ``wire.rss``); it holds one
+article (plain text, a web page) or several (a feed, a CMS export). ``index.formats`` picks the
+ingest step by suffix; a plain-text file's sidecar ``<name>.meta.json`` is merged into its metadata.
+
+Offsets everywhere in citeqa are character offsets into an article's ``text``: for a ``.txt`` file
+the decoded file exactly as it is on disk (no newline translation, no Unicode normalization), so
+anyone can check ``text[start:end]`` by opening the file; for other formats the text the extractor
+produced, which the index stores with its version.
+
+Only regular files inside the folder are read: hidden files and folders, sidecars, names the API
+could not serve (``core.names``), and symbolic links leading outside the folder are skipped, each
+with its reason.
 """
 
 from __future__ import annotations
@@ -13,20 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InvalidDocument
-from core.names import name_problem
+from core.names import ARTICLE_SUFFIXES, SIDECAR_SUFFIX, name_problem
+from core.types import Article
 
 log = logging.getLogger(__name__)
 
-# control characters that never occur in text files (everything below 0x20 except \t \n \r \f)
-_BINARY_CONTROLS = {c for c in range(32) if c not in (9, 10, 12, 13)}
-
 
 @dataclass(frozen=True)
-class Document:
+class SourceFile:
+    """One file of the corpus folder and the articles read from it."""
+
     name: str  # path relative to the corpus folder, with "/" separators
-    text: str
     sha256: str  # of the raw bytes
     size: int  # bytes
+    format: str
+    articles: tuple[Article, ...]
+    meta_sha256: str | None = None  # of the sidecar (plain text only), when there is one
 
 
 @dataclass(frozen=True)
@@ -39,51 +50,79 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_article(name: str, data: bytes) -> Document:
-    """Validate raw bytes as an article; raise ``InvalidDocument`` saying why it is not one."""
-    if not data.strip():
-        raise InvalidDocument(f"{name}: file is empty")
-    if b"\x00" in data:
-        raise InvalidDocument(f"{name}: looks binary (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidDocument(f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
-    controls = sum(1 for ch in text[:10000] if ord(ch) in _BINARY_CONTROLS)
-    if controls > max(3, len(text[:10000]) // 100):
-        raise InvalidDocument(f"{name}: looks binary ({controls} control characters)")
-    if not text.strip():
-        raise InvalidDocument(f"{name}: file has no text")
-    return Document(name=name, text=text, sha256=sha256_bytes(data), size=len(data))
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def list_articles(corpus_dir: Path) -> list[Path]:
-    """All ``*.txt`` files under the corpus folder, sorted, skipping hidden files and folders."""
+def read_source(name: str, data: bytes, sidecar: bytes | None = None, content_format: str | None = None) -> SourceFile:
+    """The articles of one file's bytes; ``InvalidDocument`` (with the reason) when it holds none.
+
+    ``content_format`` names the format when the name's suffix does not (an upload's content type).
+    """
+    from index.formats import format_for
+    from index.formats.text import apply_sidecar
+
+    fmt = format_for(name if content_format is None else f"{name}.{content_format}", data)
+    if fmt is None:
+        raise InvalidDocument(f"{name}: not a supported article format (supported: {', '.join(ARTICLE_SUFFIXES)})")
+    articles = fmt.extract(name, data)
+    if not articles:
+        raise InvalidDocument(f"{name}: no article found")
+    meta_sha = None
+    if sidecar is not None and fmt.name == "txt":
+        articles = [apply_sidecar(articles[0], name + SIDECAR_SUFFIX, sidecar)]
+        meta_sha = sha256_bytes(sidecar)
+    return SourceFile(name=name, sha256=sha256_bytes(data), size=len(data), format=articles[0].meta.format,
+                      articles=tuple(articles), meta_sha256=meta_sha)
+
+
+def decode_article(name: str, data: bytes) -> str:
+    """The text of a plain-text article's bytes (``InvalidDocument`` when they are not one)."""
+    from index.formats.text import decode_text
+
+    return decode_text(name, data)
+
+
+def list_articles(corpus_dir: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """Every file in a supported format under the corpus folder, sorted; and what was passed over, and why."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
-    return sorted(
-        p for p in corpus_dir.rglob("*.txt")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-    )
-
-
-def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[SkippedFile]]:
-    """Read every article; files that are not usable are reported (and logged), never fatal."""
-    documents: list[Document] = []
+    root = corpus_dir.resolve()
+    found: list[Path] = []
     skipped: list[SkippedFile] = []
-    for path in list_articles(corpus_dir):
-        name = path.relative_to(corpus_dir).as_posix()
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.name.endswith(ARTICLE_SUFFIXES)):
+        relative = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in relative.parts) or path.name.endswith(SIDECAR_SUFFIX):
+            continue
+        name = relative.as_posix()
+        resolved = path.resolve()
+        if root not in resolved.parents:
+            skipped.append(SkippedFile(name, "a link to a file outside the corpus folder"))
+            continue
+        if not resolved.is_file():
+            continue
         problem = name_problem(name)
         if problem is not None:  # the API could neither read nor delete it
-            log.warning("skipping %s: its name is not a valid document name (%s)", name, problem)
             skipped.append(SkippedFile(name, f"invalid name: {problem}"))
             continue
+        found.append(path)
+    return found, skipped
+
+
+def read_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[SkippedFile]]:
+    """Read every article file; files that are not usable are reported (and logged), never fatal."""
+    paths, skipped = list_articles(corpus_dir)
+    sources: list[SourceFile] = []
+    for path in paths:
+        name = path.relative_to(corpus_dir).as_posix()
         try:
-            documents.append(decode_article(name, path.read_bytes()))
+            side = sidecar_path(path)
+            sidecar = side.read_bytes() if side.is_file() and corpus_dir.resolve() in side.resolve().parents else None
+            sources.append(read_source(name, path.read_bytes(), sidecar))
         except InvalidDocument as exc:
-            log.warning("skipping %s", exc.message)
             skipped.append(SkippedFile(name, exc.message.split(": ", 1)[-1]))
         except OSError as exc:
-            log.warning("skipping %s: %s", name, exc)
             skipped.append(SkippedFile(name, f"unreadable: {exc.strerror or exc}"))
-    return documents, skipped
+    for s in skipped:
+        log.warning("skipping %s: %s", s.name, s.reason)
+    return sources, skipped

@@ -45,7 +45,11 @@ class LexicalIndex:
             return np.zeros(len(self.tokens))
         return self._bm25.get_scores(query_tokens)
 
-    def rank(self, question: str, depth: int) -> list[int]:
-        """Rows with a positive score for ``question``, best first, at most ``depth``."""
+    def rank(self, question: str, depth: int, rows: np.ndarray | None = None) -> list[int]:
+        """Rows with a positive score for ``question``, best first, at most ``depth``; only ``rows`` if given."""
         scores = self.scores(bm25_tokens(question))
+        if rows is not None:
+            kept = np.full(len(scores), -np.inf)
+            kept[rows] = scores[rows]
+            scores = kept
         return [int(i) for i in np.argsort(-scores)[:depth] if scores[i] > 0]

@@ -34,11 +34,11 @@ import numpy as np
 
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
 from core.files import fsync_dir, write_atomically, write_synced
-from core.types import Passage
+from core.types import DocumentMeta, Passage
 from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-document metadata and the extracted texts of non-plain-text documents
 KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
 
 
@@ -56,9 +56,28 @@ class IndexSpec:
 
 @dataclass(frozen=True)
 class DocumentEntry:
-    sha256: str
-    size: int
+    """One document of a version: where it came from, what it became, and what is known of it."""
+
+    sha256: str  # of the source file's bytes
+    size: int  # of the source file, in bytes
     passages: int
+    source: str = ""  # the corpus file it was read from ("" = the document's own name)
+    format: str = "txt"
+    title: str | None = None
+    published: str | None = None  # ISO date
+    outlet: str | None = None
+    author: str | None = None
+    url: str | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    meta_sha256: str | None = None  # of the plain-text sidecar, when there is one
+
+    def source_of(self, name: str) -> str:
+        return self.source or name
+
+    @property
+    def meta(self) -> DocumentMeta:
+        return DocumentMeta(title=self.title, published=self.published, outlet=self.outlet, author=self.author,
+                            url=self.url, format=self.format, origins=dict(self.origins))
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ class IndexSnapshot:
     passages: list[Passage]
     vectors: np.ndarray  # (n, dim) float32, L2-normalized, row i belongs to passages[i]
     documents: dict[str, DocumentEntry]
+    texts: dict[str, str] = field(default_factory=dict, repr=False)  # extracted text of non-plain-text documents
     version: str = ""
     built_at: str = ""
     embedding_model_path: str = ""
@@ -97,15 +117,25 @@ class IndexSnapshot:
         """This snapshot as the store published it (shares every array and index)."""
         return dataclasses.replace(self, version=version, built_at=built_at)
 
-    def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, len(self.passages))
+    def search(self, query_vectors: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest passages (inner product) of each query; only among ``rows`` if given."""
+        k = min(k, len(self.passages) if rows is None else len(rows))
+        queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
         if k == 0:
             return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
-        return self.faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+        if rows is None:
+            return self.faiss_index.search(queries, k)
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.ascontiguousarray(rows, dtype=np.int64)))
+        return self.faiss_index.search(queries, k, params=params)
 
 
 def _passages_jsonl(passages: list[Passage]) -> bytes:
     return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
+
+
+def _texts_jsonl(texts: dict[str, str]) -> bytes:
+    return "".join(json.dumps({"name": name, "text": text}, ensure_ascii=False) + "\n"
+                   for name, text in sorted(texts.items())).encode("utf-8")
 
 
 class FaissStore:
@@ -195,6 +225,7 @@ class FaissStore:
         checksums = {
             "vectors.faiss": write_synced(folder / "vectors.faiss", faiss.serialize_index(snapshot.faiss_index).tobytes()),
             "passages.jsonl": write_synced(folder / "passages.jsonl", _passages_jsonl(snapshot.passages)),
+            "texts.jsonl": write_synced(folder / "texts.jsonl", _texts_jsonl(snapshot.texts)),
         }
         built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = {
@@ -218,13 +249,19 @@ class FaissStore:
         version = version or self.current_version()
         if version is None:
             raise IndexNotReady(f"no index in {self.index_dir}: run `citeqa index` first")
+        if "/" in version or "\\" in version or version in (".", "..") or version.startswith("."):
+            raise IndexCorrupt(f"index {self.index_dir}: CURRENT names {version[:80]!r}, not a version inside "
+                               "versions/; rebuild with `citeqa index`")
         path = self.versions_dir / version / "manifest.json"
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError("the manifest is not a JSON object")
+            return manifest
+        except (FileNotFoundError, NotADirectoryError):
             raise IndexCorrupt(f"index {self.index_dir} is incomplete: {path.name} of version {version} is missing; "
                                "rebuild it with `citeqa index`") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(f"index manifest {path} is corrupt ({exc}); rebuild with `citeqa index`") from None
 
     def load(self, expected: IndexSpec | None = None) -> IndexSnapshot:
@@ -241,8 +278,10 @@ class FaissStore:
                 format_version=int(manifest["format_version"]),
             )
             checksums: dict[str, str] = manifest["files"]
+            if not isinstance(checksums, dict) or not isinstance(manifest["documents"], dict):
+                raise TypeError("'files' and 'documents' must be objects")
             documents = {name: DocumentEntry(**entry) for name, entry in manifest["documents"].items()}
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorrupt(f"index manifest in {folder} lacks or garbles {exc}; rebuild with `citeqa index`") from None
         if expected is not None:
             mismatches = [f"{k}: index has {getattr(spec, k)!r}, this process uses {getattr(expected, k)!r}"
@@ -262,6 +301,7 @@ class FaissStore:
             blobs[name] = data
         try:
             passages = [Passage(**json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+            texts = {r["name"]: r["text"] for r in map(json.loads, blobs.get("texts.jsonl", b"").decode("utf-8").splitlines())}
             index = faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8))
         except (KeyError, ValueError, TypeError, RuntimeError) as exc:
             raise IndexCorrupt(f"index {folder} cannot be read ({exc}); rebuild with `citeqa index`") from None
@@ -269,6 +309,7 @@ class FaissStore:
             raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "
                                f"passages of dim {spec.dim}; rebuild with `citeqa index`")
         vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, spec.dim), np.float32)
-        return IndexSnapshot(spec=spec, passages=passages, vectors=vectors, documents=documents, version=str(version),
+        return IndexSnapshot(spec=spec, passages=passages, vectors=vectors, documents=documents, texts=texts,
+                             version=str(version),
                              built_at=manifest.get("built_at", ""),
                              embedding_model_path=manifest["embedding_model"].get("path", ""), faiss_index=index)

@@ -34,17 +34,22 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
 
-    def retrieve(self, question: str, top_k: int, query: np.ndarray | None = None) -> list[ScoredPassage]:
-        """The ``top_k`` best passages, best first; ``query`` is the question's embedding (1 x dim) if known."""
-        n = len(self.snapshot.passages)
+    def retrieve(self, question: str, top_k: int, query: np.ndarray | None = None,
+                 documents: frozenset[str] | None = None) -> list[ScoredPassage]:
+        """The ``top_k`` best passages, best first; ``query`` is the question's embedding (1 x dim) if known;
+        ``documents`` restricts the search to the passages of those documents."""
+        rows = None
+        if documents is not None:
+            rows = np.array([i for i, p in enumerate(self.snapshot.passages) if p.file in documents], dtype=np.int64)
+        n = len(self.snapshot.passages) if rows is None else len(rows)
         if n == 0 or top_k < 1:
             return []
         depth = min(n, max(self.candidates, 4 * top_k))
         if query is None:
             query = self.embedder.embed_queries([question])
-        _, dense_ids = self.snapshot.search(query, depth)
+        _, dense_ids = self.snapshot.search(query, depth, rows=rows)
         dense = [int(i) for i in dense_ids[0] if i >= 0]
-        lexical = self.snapshot.lexical.rank(question, depth)
+        lexical = self.snapshot.lexical.rank(question, depth, rows=rows)
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, i in enumerate(ranking, start=1):

@@ -17,7 +17,7 @@ import numpy as np
 
 from core.errors import IndexNotReady, InvalidRequest
 from core.settings import Settings, check_top_k
-from core.types import AskResult
+from core.types import AskResult, DocumentFilter, FilterOutcome
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
@@ -111,8 +111,10 @@ class QAService:
             raise InvalidRequest(f"question is longer than {self.settings.max_question_chars} characters")
         return q
 
-    def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None) -> AskResult:
+    def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
+            filters: DocumentFilter | None = None) -> AskResult:
         question = self.validate_question(question)
+        filters = filters if filters is not None and filters.active else None
         top_k = check_top_k(self.settings.top_k if top_k is None else top_k)
         max_answers = self.settings.max_answers if max_answers is None else max_answers
         if max_answers < 1:
@@ -121,27 +123,57 @@ class QAService:
         if retriever is None:
             raise IndexNotReady("the index is not loaded yet")
         threshold = self.threshold
-        key = (question.casefold(), top_k, max_answers, threshold, retriever.snapshot.version)
+        key = (question.casefold(), top_k, max_answers, threshold, retriever.snapshot.version, filters)
         t0 = time.perf_counter()
         result, cached = self._cache.get_or_compute(
-            key, lambda: self._answer(retriever, question, top_k, max_answers, threshold))
+            key, lambda: self._answer(retriever, question, top_k, max_answers, threshold, filters))
         if cached:
             total = round((time.perf_counter() - t0) * 1000, 1)
             result = replace(result, question=question, timings_ms={"retrieve": 0.0, "read": 0.0, "total": total})
         return result
 
     def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
-                threshold: float) -> AskResult:
+                threshold: float, filters: DocumentFilter | None) -> AskResult:
         """retrieve → read → cite, on one pinned index version."""
         t0 = time.perf_counter()
+        snapshot = retriever.snapshot
+        allowed, outcome = None, None
+        if filters is not None:
+            names, unknown = select_documents(snapshot, filters)
+            allowed = names
+            outcome = FilterOutcome(documents_matched=len(names), excluded_unknown_date=unknown)
         query, _ = self._query_vectors.get_or_compute(question, lambda: self.embedder.embed_queries([question]))
-        retrieved = retriever.retrieve(question, top_k, query=query)
+        retrieved = retriever.retrieve(question, top_k, query=query, documents=allowed)
         passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
         readings = self._reading.read(question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
         answers, no_answer = assemble(readings, threshold, max_answers, weights, self.reader.score_scale)
         t2 = time.perf_counter()
+        cited = {c.file for a in answers for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),
-                                     "total": round((t2 - t0) * 1000, 1)}, index_version=retriever.snapshot.version)
+                                     "total": round((t2 - t0) * 1000, 1)}, index_version=snapshot.version,
+                         documents={n: snapshot.documents[n].meta for n in sorted(cited) if n in snapshot.documents},
+                         filtered=outcome)
+
+
+def select_documents(snapshot: IndexSnapshot, filters: DocumentFilter) -> tuple[frozenset[str], int]:
+    """The documents of ``snapshot`` that pass ``filters``, and how many were left out only for an unknown date."""
+    outlets = {o.casefold() for o in filters.outlets} if filters.outlets else None
+    dated = bool(filters.published_after or filters.published_before)
+    chosen: set[str] = set()
+    unknown = 0
+    for name, entry in snapshot.documents.items():
+        if outlets is not None and (entry.outlet or "").casefold() not in outlets:
+            continue
+        if dated:
+            if not entry.published:
+                unknown += 1
+                continue
+            if filters.published_after and entry.published < filters.published_after:
+                continue
+            if filters.published_before and entry.published > filters.published_before:
+                continue
+        chosen.add(name)
+    return frozenset(chosen), unknown

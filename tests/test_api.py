@@ -371,7 +371,7 @@ def test_index_rebuilt_by_another_process_goes_live(writer, writer_corpus):
     (writer_corpus / FERRY_NAME).write_text(FERRY_TEXT, encoding="utf-8")
     settings = writer.app.state.settings
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    subprocess.run([sys.executable, "-m", "cli.commands", "index", "--corpus", str(writer_corpus),
+    subprocess.run([sys.executable, "-m", "cli", "index", "--corpus", str(writer_corpus),
                     "--index", str(settings.index_dir)], cwd=REPO, env=env, check=True, capture_output=True,
                    timeout=300)
     deadline = time.monotonic() + 30

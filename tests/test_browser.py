@@ -58,7 +58,7 @@ def start_server(corpus: Path, index: Path, log: Path, threshold: str) -> Server
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     env.pop("CITEQA_API_KEY", None)
     with open(log, "wb") as out:
-        command = [sys.executable, "-m", "cli.commands", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        command = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, corpus=corpus)
     deadline = time.monotonic() + 300

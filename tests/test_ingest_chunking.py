@@ -24,8 +24,9 @@ def count_tokens():
 
 @pytest.fixture(scope="module")
 def seed_passages(count_tokens):
-    docs, skipped = read_corpus(SEEDS)
+    sources, skipped = read_corpus(SEEDS)
     assert not skipped
+    docs = [a for s in sources for a in s.articles]
     return docs, {d.name: chunk_document(d.name, d.text, content_lines(d.text), count_tokens) for d in docs}
 
 
@@ -34,6 +35,38 @@ def test_reads_every_seed_file():
     assert sorted(d.name for d in docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert skipped == []
     assert all(len(d.sha256) == 64 and d.size > 0 for d in docs)
+
+
+SEED_DATES = {  # read off each article by hand: its dateline, a dated photo caption, or (003, 004) its sidecar
+    "000_b9218daaeae66024.txt": ("2025-11-07", "dateline"),
+    "001_3c090a879fdee27d.txt": ("2025-11-07", "mentioned"),
+    "002_9b52077cad9fa9aa.txt": ("2024-11-05", "mentioned"),
+    "003_c26ee38f044b86bc.txt": ("2025-11-07", "sidecar"),
+    "004_caf35074ae88e316.txt": ("2024-10-31", "sidecar"),
+}
+
+
+def test_every_seed_has_a_title_and_a_publication_date():
+    sources, _ = read_corpus(SEEDS)
+    meta = {s.name: s.articles[0].meta for s in sources}
+    assert {name: (m.published, m.origins["published"]) for name, m in meta.items()} == SEED_DATES
+    assert meta["000_b9218daaeae66024.txt"].title == ("North Korea fires missile as U.S. hits regime with sanctions, "
+                                                      "sends aircraft carrier to Busan")
+    assert meta["002_9b52077cad9fa9aa.txt"].title == "North Korea launched 7 short-range ballistic missiles"
+    assert all(m.title and m.format == "txt" for m in meta.values())
+
+
+def test_a_sidecar_overrides_what_was_guessed(tmp_path):
+    (tmp_path / "a.txt").write_text("Seoul\nFriday, November 7, 2025\n\nMissile flies 700 km\n\nIt flew far.\n")
+    (tmp_path / "a.txt.meta.json").write_text('{"outlet": "Harbor Wire", "published": "7 Nov 2025", "url": "https://x.test/a"}')
+    (sources, skipped) = read_corpus(tmp_path)
+    assert skipped == [] and [s.name for s in sources] == ["a.txt"]  # the sidecar is not an article
+    m = sources[0].articles[0].meta
+    assert (m.title, m.published, m.outlet, m.url) == ("Missile flies 700 km", "2025-11-07", "Harbor Wire", "https://x.test/a")
+    assert m.origins == {"title": "headline", "published": "sidecar", "outlet": "sidecar", "url": "sidecar"}
+    (tmp_path / "a.txt.meta.json").write_text('{"published": "not a date"}')
+    _, skipped = read_corpus(tmp_path)
+    assert [s.name for s in skipped] == ["a.txt"] and "cannot parse the date" in skipped[0].reason
 
 
 def test_bad_files_are_skipped_with_reasons(tmp_path, caplog):

@@ -93,7 +93,7 @@ def test_cli_index_and_ask_json(tmp_path, seed_corpus):
     settings = make_settings(seed_corpus, tmp_path / "index")
     env = {"CITEQA_CORPUS_DIR": str(settings.corpus_dir), "CITEQA_INDEX_DIR": str(settings.index_dir),
            "CITEQA_READER_MODEL": settings.reader_model, "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "cli.commands"]
+    cli = [sys.executable, "-m", "cli"]
     built = subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     assert "files: 5" in built.stdout and "skipped: 0" in built.stdout and "seconds:" in built.stdout
@@ -101,7 +101,7 @@ def test_cli_index_and_ask_json(tmp_path, seed_corpus):
                            env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert asked.returncode == 0, asked.stderr
     payload = json.loads(asked.stdout)
-    assert set(payload) == {"question", "answers", "no_answer", "timings_ms"}
+    assert set(payload) == {"question", "answers", "no_answer", "filters", "timings_ms"}
     for answer in payload["answers"]:
         for c in answer["citations"]:
             original = (seed_corpus / c["file"]).read_bytes().decode("utf-8")
@@ -114,7 +114,7 @@ def test_cli_refuses_a_mismatched_index(tmp_path, seed_corpus):
     env = {"CITEQA_CORPUS_DIR": str(seed_corpus), "CITEQA_INDEX_DIR": str(tmp_path / "index"),
            "CITEQA_READER_MODEL": make_settings(seed_corpus, tmp_path).reader_model, "HF_HUB_OFFLINE": "1",
            "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "cli.commands"]
+    cli = [sys.executable, "-m", "cli"]
     assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
     env["CITEQA_CHUNK_TOKENS"] = "120"
     asked = subprocess.run(cli + ["ask", "Who fired the missile?"], env=env, cwd=REPO, capture_output=True,
@@ -133,7 +133,7 @@ def test_cli_check_reports_drift(tmp_path):
     env = {"CITEQA_CORPUS_DIR": str(corpus), "CITEQA_INDEX_DIR": str(tmp_path / "index"),
            "CITEQA_READER_MODEL": make_settings(corpus, tmp_path).reader_model, "HF_HUB_OFFLINE": "1",
            "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, "-m", "cli.commands"]
+    cli = [sys.executable, "-m", "cli"]
     assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
     ok = subprocess.run(cli + ["check"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0 and "agree" in ok.stdout

@@ -45,7 +45,7 @@ def test_build_writes_manifest_and_loads(built, embedder, corpus):
         import hashlib
 
         assert entry["sha256"] == hashlib.sha256((corpus / name).read_bytes()).hexdigest()
-    assert manifest["format_version"] == 1 and manifest["built_at"]
+    assert manifest["format_version"] == 2 and manifest["built_at"]
     snap = store.load(spec_of(embedder))
     assert len(snap.passages) == report.passages == snap.faiss_index.ntotal
     # vectors are normalized: a passage is its own nearest neighbour

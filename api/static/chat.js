@@ -7,14 +7,31 @@ const button = document.getElementById("ask-button");
 const conversation = document.getElementById("conversation");
 const statusLine = document.getElementById("status");
 
+function formatDate(iso) {
+  // "2025-11-07" -> "7 Nov 2025" (the date as published, no time zone shift)
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  if (!match) return null;
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  return Number(match[3]) + " " + months[Number(match[2]) - 1] + " " + match[1];
+}
+
+function sourceLabel(doc) {
+  // outlet · date · title; the file name when nothing else is known
+  const parts = [doc.outlet, formatDate(doc.published), doc.title].filter(Boolean);
+  return parts.length ? parts.join(" · ") : doc.name;
+}
+
 function renderCitation(citation) {
   const inContextStart = citation.start - citation.context_start;
   const inContextEnd = citation.end - citation.context_start;
-  const link = el("a", {class: "source-link", href: viewUrl(citation.file, citation.start, citation.end)},
-    citation.file, " ", el("span", {class: "offsets"}, "[" + citation.start + "–" + citation.end + "]"));
+  const doc = citation.document || {name: citation.file};
+  const link = el("a", {class: "source-link", href: viewUrl(citation.file, citation.start, citation.end),
+                        title: citation.file + " [" + citation.start + "–" + citation.end + "]"}, sourceLabel(doc));
+  const original = /^https?:\/\//i.test(citation.link || "") ? el("a", {class: "original-link", href: citation.link, rel: "noopener noreferrer",
+                                            target: "_blank"}, "original page") : null;
   return el("li", {class: "citation"},
     el("blockquote", {class: "context"}, highlighted(citation.context, inContextStart, inContextEnd)),
-    el("p", {class: "source"}, "Source: ", link));
+    el("p", {class: "source"}, "Source: ", link, original ? " · " : null, original));
 }
 
 function renderAnswer(answer, rank) {

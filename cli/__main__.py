@@ -1,0 +1,5 @@
+"""`python -m cli`: the citeqa command line."""
+
+from cli.commands import main
+
+main()
