@@ -42,6 +42,8 @@ class AskRequest(BaseModel):
     published_before: date | None = Field(None, description="only documents published on or before this ISO date")
     outlets: list[Annotated[StrictStr, Field(min_length=1, max_length=200)]] | None = Field(
         None, max_length=50, description="only documents from these outlets (case-insensitive)")
+    as_of: date | None = Field(None, description="the day relative words in the question ('last week', 'this year') "
+                               "count from; default: today")
 
     @field_validator("question", mode="before")
     @classmethod
@@ -88,6 +90,17 @@ class AnswerOut(BaseModel):
     score: float = Field(description="in [0, 1], higher is better; for the top answer, the estimated chance that it "
                          "is exactly right (fitted on SQuAD dev with eval.fit_scores at the default settings)")
     citations: list[CitationOut]
+    event_date: str | None = Field(None, description="when the event this answer reports happened (ISO date or "
+                                   "range): a date next to it in the article, else the article's publication date")
+    time_match: bool | None = Field(None, description="true when the event agrees with the time the question names, "
+                                    "false when it contradicts it, null when the question names none or it is unknown")
+
+
+class MatchedTime(BaseModel):
+    text: str = Field(description="the words of the question that name a time")
+    range: str | None = Field(description="the ISO date or range asked about; null for 'latest'/'earliest' alone")
+    order: Literal["latest", "earliest"] | None
+    year_known: bool = Field(description="false when the question gave a day or month without its year")
 
 
 class NoAnswerOut(BaseModel):
@@ -110,6 +123,7 @@ class AskResponse(BaseModel):
     question: str
     answers: list[AnswerOut]
     no_answer: NoAnswerOut | None
+    matched_time: MatchedTime | None = Field(None, description="the time the question asks about, if it names one")
     filters: FilterOut | None = None
     timings_ms: Timings
 
@@ -126,8 +140,11 @@ class AskResponse(BaseModel):
                 CitationOut(file=c.file, start=c.start, end=c.end, passage_id=c.passage_id,
                             context=c.context, context_start=c.context_start, document=document(c.file),
                             link=text_fragment_link(result.documents.get(c.file, DocumentMeta()).url, c.text))
-                for c in a.citations])
+                for c in a.citations], event_date=a.event_date, time_match=a.time_match)
                 for a in result.answers],
+            matched_time=MatchedTime(text=result.matched_time.text, range=result.matched_time.range,
+                                     order=result.matched_time.order, year_known=result.matched_time.year_known)
+            if result.matched_time else None,
             filters=FilterOut(documents_matched=result.filtered.documents_matched,
                               excluded_unknown_date=result.filtered.excluded_unknown_date)
             if result.filtered else None,

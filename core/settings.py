@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         0.1, ge=0.0, le=10.0, description="answers from passages less similar to the question than the best one lose "
         "(gap in cosine) / this from their evidence (log-odds against 'no answer'); 0 = rank answers by the reader alone")
 
+    time_weight: float = Field(
+        2.0, ge=0.0, le=20.0, description="log-odds an answer gains when the date of the event it reports agrees with "
+        "the question's time ('on November 7', 'in 2024', 'latest'), and loses when it contradicts it; 0 = off")
+
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")
 

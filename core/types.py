@@ -11,6 +11,25 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class TimeTag:
+    """When something in a passage happened: a date range resolved from words of its article.
+
+    ``source`` says where it came from: ``passage`` (a time expression inside the passage, at
+    ``start``/``end`` in the document's text), ``before`` (the nearest dated expression earlier in
+    the article, inherited by a passage that has none), ``article`` (the publication date).
+    """
+
+    first: str  # ISO date, inclusive
+    last: str  # ISO date, inclusive
+    granularity: str  # day | week | month | year
+    text: str  # the words it was resolved from ("" for the publication date)
+    source: str  # passage | before | article
+    start: int = -1  # offsets of ``text`` in the document's text (-1 for the publication date)
+    end: int = -1
+    year_known: bool = True  # False for a day or month written without its year ("on Nov. 7")
+
+
+@dataclass(frozen=True)
 class Passage:
     """A contiguous, boilerplate-free slice of an original file."""
 
@@ -19,6 +38,7 @@ class Passage:
     start: int  # character offset into the ORIGINAL file
     end: int
     text: str  # == original[start:end]
+    times: tuple[TimeTag, ...] = ()  # when it happened (index.timeline), best evidence first
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,8 @@ class Answer:
     text: str
     score: float  # in [0, 1], higher is better
     citations: tuple[Citation, ...]
+    event_date: str | None = None  # ISO date (or range) of the event it reports, when known
+    time_match: bool | None = None  # whether the event agrees with the question's time (None: no time asked)
 
 
 @dataclass(frozen=True)
@@ -99,6 +121,15 @@ class AskResult:
     index_version: str = ""
     documents: dict[str, "DocumentMeta"] = field(default_factory=dict)  # metadata of every cited document
     filtered: "FilterOutcome | None" = None  # what a DocumentFilter left, when one was given
+    matched_time: "AskedTime | None" = None  # the time the question asks about, when it names one
+
+
+@dataclass(frozen=True)
+class AskedTime:
+    text: str  # the words of the question ("on November 7", "latest")
+    range: str | None  # ISO date or range ("2025-11-07", "2024-10", "2024"); None for a pure ordering
+    order: str | None  # latest | earliest | None
+    year_known: bool = True
 
 
 @dataclass(frozen=True)

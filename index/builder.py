@@ -22,6 +22,7 @@ from index.embedding import Embedder
 from index.ingest import SkippedFile, SourceFile, read_corpus
 from index.lexical import LexicalIndex, bm25_tokens
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
+from index.timeline import with_times
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,9 @@ def index_spec(embedder: Embedder, params: ChunkingParams) -> IndexSpec:
 
 
 def passages_for(article: Article, embedder: Embedder, params: ChunkingParams) -> list[Passage]:
-    """Clean and chunk one article."""
-    return chunk_document(article.name, article.text, content_lines(article.text), embedder.count_tokens, params)
+    """Clean and chunk one article, and tag each passage with when it happened (``index.timeline``)."""
+    passages = chunk_document(article.name, article.text, content_lines(article.text), embedder.count_tokens, params)
+    return with_times(passages, article.text, article.meta.published)
 
 
 def empty_snapshot(spec: IndexSpec, embedder_path: str = "") -> IndexSnapshot:

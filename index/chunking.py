@@ -19,7 +19,7 @@ from core.types import Passage
 
 # what passages look like: bump when index.cleaning or this module changes them (an index built with
 # another value is refused and rebuilt, see index.store.IndexSpec)
-CLEANING_VERSION = 1
+CLEANING_VERSION = 2  # 2: passages carry when they happened (index.timeline)
 
 TokenCounter = Callable[[str], int]
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
 from core.files import fsync_dir, write_atomically, write_synced
-from core.types import DocumentMeta, Passage
+from core.types import DocumentMeta, Passage, TimeTag
 from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
 
@@ -131,6 +131,11 @@ class IndexSnapshot:
 
 def _passages_jsonl(passages: list[Passage]) -> bytes:
     return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
+
+
+def _passage(record: dict) -> Passage:
+    times = tuple(TimeTag(**t) for t in record.pop("times", ()))
+    return Passage(**record, times=times)
 
 
 def _texts_jsonl(texts: dict[str, str]) -> bytes:
@@ -300,7 +305,7 @@ class FaissStore:
                                    "rebuild with `citeqa index`")
             blobs[name] = data
         try:
-            passages = [Passage(**json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+            passages = [_passage(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
             texts = {r["name"]: r["text"] for r in map(json.loads, blobs.get("texts.jsonl", b"").decode("utf-8").splitlines())}
             index = faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8))
         except (KeyError, ValueError, TypeError, RuntimeError) as exc:

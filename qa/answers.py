@@ -25,9 +25,13 @@ import math
 import re
 from dataclasses import dataclass
 
+from collections.abc import Callable
+from datetime import date
+
 from core.text import normalize_answer
-from core.types import Answer, Citation, NoAnswer, PassageReading, Span
+from core.types import Answer, Citation, NoAnswer, Passage, PassageReading, Span
 from qa.calibration import ScoreScale
+from qa.timing import Judgement
 
 _HEDGE = re.compile(
     r"^(?:about|around|roughly|approximately|approx\.|nearly|almost|some|over|under|just|only|"
@@ -48,6 +52,11 @@ class Candidate:
     passage_id: str
     context: str
     context_start: int
+    event_date: str | None = None  # when the event it reports happened (qa.timing), if known
+    time_match: bool | None = None  # agrees (True) / contradicts (False) the question's time; None: unknown
+
+
+Judge = Callable[[Passage, int, int], Judgement]  # (passage, span start, span end) -> temporal judgement
 
 
 def strip_hedge(text: str) -> str:
@@ -97,19 +106,23 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
 
 
 def candidates_from(readings: list[PassageReading], weights: dict[str, float] | None = None,
-                    scale: ScoreScale = ScoreScale()) -> list[Candidate]:
+                    scale: ScoreScale = ScoreScale(), judge: Judge | None = None) -> list[Candidate]:
     """All spans as file-level candidates, best first, one per place in a file.
 
     A candidate's score is ``scale.score(evidence)`` (see ``located_spans``), in [0, 1]; with
-    ``weights`` the odds are multiplied by the passage's relevance weight first.
+    ``weights`` the odds are multiplied by the passage's relevance weight first; with ``judge``
+    (``qa.timing.TimeScorer.judge``) its evidence moves by the temporal judgement and it carries
+    the date of the event it reports.
     """
     weights = weights or {}
     raw: list[Candidate] = []
     for r in readings:
         log_weight = math.log(max(weights.get(r.passage.id, 1.0), 1e-300))
         for s, evidence in located_spans(r):
+            j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)
             raw.append(Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
-                                 scale.score(evidence + log_weight), r.passage.id, r.passage.text, r.passage.start))
+                                 scale.score(evidence + log_weight + j.delta), r.passage.id, r.passage.text,
+                                 r.passage.start, j.event_date, j.match))
     raw.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
     for c in raw:
@@ -144,32 +157,63 @@ def _best_quote(members: list[Candidate]) -> str:
     return max(options, key=rank)
 
 
+SAME_EVENT_DAYS = 3  # candidates of one answer text whose event dates are this close report one event
+
+
+def _day(label: str | None) -> date | None:
+    try:
+        return date.fromisoformat(label[:10]) if label and len(label) >= 10 else None
+    except ValueError:
+        return None
+
+
+def split_by_event(members: list[Candidate]) -> list[list[Candidate]]:
+    """Candidates with the same text, split where their event dates are more than ``SAME_EVENT_DAYS``
+    apart (two launches that both flew 700 km are two answers); undated ones join the best group."""
+    dated = sorted((c for c in members if _day(c.event_date) is not None), key=lambda c: _day(c.event_date))
+    clusters: list[list[Candidate]] = []
+    for c in dated:
+        if clusters and (_day(c.event_date) - _day(clusters[-1][-1].event_date)).days <= SAME_EVENT_DAYS:
+            clusters[-1].append(c)
+        else:
+            clusters.append([c])
+    undated = [c for c in members if _day(c.event_date) is None]
+    if not clusters:
+        return [members]
+    best = max(clusters, key=lambda g: max(m.score for m in g))
+    best.extend(undated)
+    return [sorted(g, key=lambda c: -c.score) for g in clusters]
+
+
 def group_answers(candidates: list[Candidate]) -> list[Answer]:
-    """Candidates (best first) grouped into answers, best first."""
-    groups: dict[str, list[Candidate]] = {}
+    """Candidates (best first) grouped into answers, best first: one answer per fact and event."""
+    by_text: dict[str, list[Candidate]] = {}
     for c in candidates:
         key = answer_key(c.text)
         if key:
-            groups.setdefault(key, []).append(c)
+            by_text.setdefault(key, []).append(c)
+    groups = [group for members in by_text.values() for group in split_by_event(members)]
     answers: list[Answer] = []
-    for members in groups.values():
+    for members in groups:
         remaining = list(members)
         while remaining:
             quote = _best_quote(remaining)
             cited = [(m, _cite(m, quote)) for m in remaining]
             citations = tuple(sorted((cit for _, cit in cited if cit is not None), key=lambda x: (x.file, x.start)))
             holders = [m for m, cit in cited if cit is not None]
-            answers.append(Answer(text=quote, score=max(m.score for m in holders), citations=citations))
+            top = max(holders, key=lambda m: m.score)
+            answers.append(Answer(text=quote, score=top.score, citations=citations, event_date=top.event_date,
+                                  time_match=top.time_match))
             remaining = [m for m, cit in cited if cit is None]
     answers.sort(key=lambda a: (-a.score, -len(a.citations)))
     return answers
 
 
 def assemble(readings: list[PassageReading], threshold: float, max_answers: int,
-             weights: dict[str, float] | None = None,
-             scale: ScoreScale = ScoreScale()) -> tuple[list[Answer], NoAnswer | None]:
+             weights: dict[str, float] | None = None, scale: ScoreScale = ScoreScale(),
+             judge: Judge | None = None) -> tuple[list[Answer], NoAnswer | None]:
     """Answers at or above ``threshold`` (at most ``max_answers``), or the "no answer" verdict."""
-    answers = group_answers(candidates_from(readings, weights, scale))
+    answers = group_answers(candidates_from(readings, weights, scale, judge))
     confident = [a for a in answers if a.score >= threshold][:max_answers]
     if confident:
         return confident, None

@@ -12,12 +12,13 @@ import logging
 import threading
 import time
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
 from core.errors import IndexNotReady, InvalidRequest
 from core.settings import Settings, check_top_k
-from core.types import AskResult, DocumentFilter, FilterOutcome
+from core.types import AskedTime, AskResult, DocumentFilter, FilterOutcome
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
@@ -27,7 +28,9 @@ from qa.answers import assemble, relevance_weights
 from qa.cache import SingleFlightCache
 from qa.reader import Reader, TransformersReader
 from qa.reading_cache import CachingReader
+from qa.question_time import parse_question_time
 from qa.retrieve import HybridRetriever
+from qa.timing import TimeScorer
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +115,10 @@ class QAService:
         return q
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
-            filters: DocumentFilter | None = None) -> AskResult:
+            filters: DocumentFilter | None = None, as_of: date | None = None) -> AskResult:
+        """Answer ``question``; ``as_of`` is the day relative words ("last week") count from (default: today)."""
         question = self.validate_question(question)
+        as_of = as_of or date.today()
         filters = filters if filters is not None and filters.active else None
         top_k = check_top_k(self.settings.top_k if top_k is None else top_k)
         max_answers = self.settings.max_answers if max_answers is None else max_answers
@@ -123,17 +128,17 @@ class QAService:
         if retriever is None:
             raise IndexNotReady("the index is not loaded yet")
         threshold = self.threshold
-        key = (question.casefold(), top_k, max_answers, threshold, retriever.snapshot.version, filters)
+        key = (question.casefold(), top_k, max_answers, threshold, retriever.snapshot.version, filters, as_of)
         t0 = time.perf_counter()
         result, cached = self._cache.get_or_compute(
-            key, lambda: self._answer(retriever, question, top_k, max_answers, threshold, filters))
+            key, lambda: self._answer(retriever, question, top_k, max_answers, threshold, filters, as_of))
         if cached:
             total = round((time.perf_counter() - t0) * 1000, 1)
             result = replace(result, question=question, timings_ms={"retrieve": 0.0, "read": 0.0, "total": total})
         return result
 
     def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
-                threshold: float, filters: DocumentFilter | None) -> AskResult:
+                threshold: float, filters: DocumentFilter | None, as_of: date) -> AskResult:
         """retrieve → read → cite, on one pinned index version."""
         t0 = time.perf_counter()
         snapshot = retriever.snapshot
@@ -148,14 +153,19 @@ class QAService:
         t1 = time.perf_counter()
         readings = self._reading.read(question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
-        answers, no_answer = assemble(readings, threshold, max_answers, weights, self.reader.score_scale)
+        constraint = parse_question_time(question, as_of)
+        timing = TimeScorer(constraint, self.settings.time_weight, passages)
+        answers, no_answer = assemble(readings, threshold, max_answers, weights, self.reader.score_scale,
+                                      judge=timing.judge)
         t2 = time.perf_counter()
         cited = {c.file for a in answers for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),
                                      "total": round((t2 - t0) * 1000, 1)}, index_version=snapshot.version,
                          documents={n: snapshot.documents[n].meta for n in sorted(cited) if n in snapshot.documents},
-                         filtered=outcome)
+                         filtered=outcome, matched_time=None if constraint is None else AskedTime(
+                             text=constraint.text, range=constraint.range.iso() if constraint.range else None,
+                             order=constraint.order, year_known=constraint.year_known))
 
 
 def select_documents(snapshot: IndexSnapshot, filters: DocumentFilter) -> tuple[frozenset[str], int]:

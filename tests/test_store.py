@@ -39,7 +39,7 @@ def test_build_writes_manifest_and_loads(built, embedder, corpus):
     store = FaissStore(index_dir)
     manifest = store.read_manifest()
     assert manifest["embedding_model"]["dim"] == 384
-    assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 1}
+    assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 2}
     assert set(manifest["documents"]) == {p.name for p in corpus.glob("*.txt")}
     for name, entry in manifest["documents"].items():
         import hashlib

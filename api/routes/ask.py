@@ -20,5 +20,5 @@ def ask(body: AskRequest, runtime: RuntimeDep) -> AskResponse:
     service = runtime.ready_service()
     with runtime.ask_slot():
         result = service.ask(body.question, top_k=body.top_k, max_answers=body.max_answers,
-                             filters=body.document_filter())
+                             filters=body.document_filter(), as_of=body.as_of)
     return AskResponse.from_result(result)
