@@ -124,6 +124,9 @@ class AskResponse(BaseModel):
     answers: list[AnswerOut]
     no_answer: NoAnswerOut | None
     matched_time: MatchedTime | None = Field(None, description="the time the question asks about, if it names one")
+    other_events: list[AnswerOut] = Field(default_factory=list, description="answers from events whose dates "
+                                          "contradict the question's time, which the reader alone is confident of "
+                                          "(scored by the reader alone): the same kind of event on another day")
     filters: FilterOut | None = None
     timings_ms: Timings
 
@@ -134,14 +137,17 @@ class AskResponse(BaseModel):
             return CitedDocument(name=name, title=meta.title, published=meta.published, outlet=meta.outlet,
                                  url=meta.url)
 
-        return cls(
-            question=result.question,
-            answers=[AnswerOut(text=a.text, score=round(a.score, 4), citations=[
+        def answer(a) -> AnswerOut:
+            return AnswerOut(text=a.text, score=round(a.score, 4), citations=[
                 CitationOut(file=c.file, start=c.start, end=c.end, passage_id=c.passage_id,
                             context=c.context, context_start=c.context_start, document=document(c.file),
                             link=text_fragment_link(result.documents.get(c.file, DocumentMeta()).url, c.text))
                 for c in a.citations], event_date=a.event_date, time_match=a.time_match)
-                for a in result.answers],
+
+        return cls(
+            question=result.question,
+            answers=[answer(a) for a in result.answers],
+            other_events=[answer(a) for a in result.other_events],
             matched_time=MatchedTime(text=result.matched_time.text, range=result.matched_time.range,
                                      order=result.matched_time.order, year_known=result.matched_time.year_known)
             if result.matched_time else None,

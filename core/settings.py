@@ -55,8 +55,9 @@ class Settings(BaseSettings):
         "(gap in cosine) / this from their evidence (log-odds against 'no answer'); 0 = rank answers by the reader alone")
 
     time_weight: float = Field(
-        2.0, ge=0.0, le=20.0, description="log-odds an answer gains when the date of the event it reports agrees with "
-        "the question's time ('on November 7', 'in 2024', 'latest'), and loses when it contradicts it; 0 = off")
+        12.0, ge=0.0, le=50.0, description="log-odds an answer loses when the date of the event it reports contradicts "
+        "the question's time ('on November 7', 'in 2024', 'latest'), and gains (times the specificity of that time, see qa.timing) "
+        "when it agrees; fitted on the generated temporal set (eval.temporal); 0 = off")
 
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")

@@ -87,6 +87,7 @@ class Answer:
     citations: tuple[Citation, ...]
     event_date: str | None = None  # ISO date (or range) of the event it reports, when known
     time_match: bool | None = None  # whether the event agrees with the question's time (None: no time asked)
+    reader_score: float | None = None  # the score before the temporal signal
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class AskResult:
     documents: dict[str, "DocumentMeta"] = field(default_factory=dict)  # metadata of every cited document
     filtered: "FilterOutcome | None" = None  # what a DocumentFilter left, when one was given
     matched_time: "AskedTime | None" = None  # the time the question asks about, when it names one
+    other_events: tuple[Answer, ...] = ()  # answers the question's date ruled out, confident on the reader alone
 
 
 @dataclass(frozen=True)

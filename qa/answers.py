@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from collections.abc import Callable
 from datetime import date
@@ -54,6 +54,7 @@ class Candidate:
     context_start: int
     event_date: str | None = None  # when the event it reports happened (qa.timing), if known
     time_match: bool | None = None  # agrees (True) / contradicts (False) the question's time; None: unknown
+    reader_score: float | None = None  # the score before the temporal signal (None: same as ``score``)
 
 
 Judge = Callable[[Passage, int, int], Judgement]  # (passage, span start, span end) -> temporal judgement
@@ -122,7 +123,8 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
             j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)
             raw.append(Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
                                  scale.score(evidence + log_weight + j.delta), r.passage.id, r.passage.text,
-                                 r.passage.start, j.event_date, j.match))
+                                 r.passage.start, j.event_date, j.match,
+                                 scale.score(evidence + log_weight) if j.delta else None))
     raw.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
     for c in raw:
@@ -157,6 +159,7 @@ def _best_quote(members: list[Candidate]) -> str:
     return max(options, key=rank)
 
 
+OTHER_EVENT_RELATIVE = 0.5  # an answer of another event is shown when its reader score is at least this share of the top answer's
 SAME_EVENT_DAYS = 3  # candidates of one answer text whose event dates are this close report one event
 
 
@@ -203,7 +206,8 @@ def group_answers(candidates: list[Candidate]) -> list[Answer]:
             holders = [m for m, cit in cited if cit is not None]
             top = max(holders, key=lambda m: m.score)
             answers.append(Answer(text=quote, score=top.score, citations=citations, event_date=top.event_date,
-                                  time_match=top.time_match))
+                                  time_match=top.time_match, reader_score=max(
+                                      m.score if m.reader_score is None else m.reader_score for m in holders)))
             remaining = [m for m, cit in cited if cit is None]
     answers.sort(key=lambda a: (-a.score, -len(a.citations)))
     return answers
@@ -213,9 +217,23 @@ def assemble(readings: list[PassageReading], threshold: float, max_answers: int,
              weights: dict[str, float] | None = None, scale: ScoreScale = ScoreScale(),
              judge: Judge | None = None) -> tuple[list[Answer], NoAnswer | None]:
     """Answers at or above ``threshold`` (at most ``max_answers``), or the "no answer" verdict."""
+    answers, no_answer, _ = assemble_with_events(readings, threshold, max_answers, weights, scale, judge)
+    return answers, no_answer
+
+
+def assemble_with_events(readings: list[PassageReading], threshold: float, max_answers: int,
+                         weights: dict[str, float] | None = None, scale: ScoreScale = ScoreScale(),
+                         judge: Judge | None = None) -> tuple[list[Answer], NoAnswer | None, list[Answer]]:
+    """Like ``assemble``, plus the answers of *other events*: those the question's date ruled out
+    (``time_match`` False) that the reader alone is confident of, scored by the reader alone, so that
+    "700 km on 7 Nov" can be shown beside "1,000 km on 31 Oct (another event)"."""
     answers = group_answers(candidates_from(readings, weights, scale, judge))
     confident = [a for a in answers if a.score >= threshold][:max_answers]
+    floor = max(threshold, OTHER_EVENT_RELATIVE * confident[0].score if confident else threshold)
+    others = sorted((replace(a, score=a.reader_score) for a in answers if a.time_match is False
+                     and a not in confident and a.reader_score is not None and a.reader_score >= floor),
+                    key=lambda a: -a.score)[:max_answers]
     if confident:
-        return confident, None
+        return confident, None, others
     best = answers[0].score if answers else 0.0
-    return [], NoAnswer(score=best, threshold=threshold)
+    return [], NoAnswer(score=best, threshold=threshold), others

@@ -29,6 +29,11 @@ _ORDERING = re.compile(
 )
 
 
+# a weekday alone in a question ("the Saturday farmers market") names a kind of thing, not the time
+# asked about; "on Saturday", "last Saturday" do
+_BARE_WEEKDAY = re.compile(r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class TimeConstraint:
     """The time a question asks about. ``question[start:end] == text`` covers every matched word (the
@@ -53,7 +58,7 @@ def parse_question_time(question: str, today: date) -> TimeConstraint | None:
     if not isinstance(question, str):
         return None
     reference = today.date() if isinstance(today, datetime) else today if isinstance(today, date) else None
-    mentions = find_time_mentions(question, reference)
+    mentions = [m for m in find_time_mentions(question, reference) if not _BARE_WEEKDAY.fullmatch(m.text)]
     mention = mentions[0] if mentions else None
     ordering = next((m for m in _ORDERING.finditer(question) if mention is None or not _overlaps(m, mention)), None)
     if mention is None and ordering is None:

@@ -4,10 +4,15 @@ News questions hinge on names and numbers, which a small embedding model blurs; 
 Reciprocal rank fusion (Cormack et al., 2009) needs no score calibration between the two:
 ``score(p) = sum over rankings of 1 / (rrf_k + rank(p))``; higher is better. Both indexes belong
 to the snapshot (built once per index version); a retriever only reads them.
+
+When the question names a time, a third ranking joins the fusion: the candidates whose dates agree
+with it (``qa.timing.passage_agreement``), in their fused order, so the article that reports the
+event of that date is read even when another launch of the same kind reads more like the question.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +20,9 @@ import numpy as np
 from core.types import Passage
 from index.embedding import Embedder
 from index.store import IndexSnapshot
+
+
+OTHER_EVENT_SLOTS = 2  # of top_k, when the question names a time: the best passages whose dates contradict it
 
 
 @dataclass(frozen=True)
@@ -35,9 +43,11 @@ class HybridRetriever:
         self.candidates = candidates
 
     def retrieve(self, question: str, top_k: int, query: np.ndarray | None = None,
-                 documents: frozenset[str] | None = None) -> list[ScoredPassage]:
+                 documents: frozenset[str] | None = None,
+                 agrees: Callable[[Passage], float] | None = None) -> list[ScoredPassage]:
         """The ``top_k`` best passages, best first; ``query`` is the question's embedding (1 x dim) if known;
-        ``documents`` restricts the search to the passages of those documents."""
+        ``documents`` restricts the search to the passages of those documents; ``agrees`` (> 0 for a
+        passage whose dates agree with the question's time) adds the temporal ranking."""
         rows = None
         if documents is not None:
             rows = np.array([i for i, p in enumerate(self.snapshot.passages) if p.file in documents], dtype=np.int64)
@@ -54,6 +64,17 @@ class HybridRetriever:
         for ranking in (dense, lexical):
             for rank, i in enumerate(ranking, start=1):
                 fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank)
-        best = sorted(fused, key=lambda i: (-fused[i], i))[:top_k]
+        other_events: list[int] = []
+        if agrees is not None:
+            order = sorted(fused, key=lambda i: (-fused[i], i))
+            agreement = {i: agrees(self.snapshot.passages[i]) for i in order}
+            for rank, i in enumerate((i for i in order if agreement[i] > 0), start=1):
+                fused[i] += 1.0 / (self.rrf_k + rank)
+            if top_k >= 4:  # keep room for the best passages of other events, to show them side by side
+                other_events = [i for i in order if agreement[i] < 0][:OTHER_EVENT_SLOTS]
+        ranked = sorted(fused, key=lambda i: (-fused[i], i))
+        best = ranked[:top_k - len(other_events)]
+        best += [i for i in other_events if i not in best]
+        best += [i for i in ranked if i not in best][:top_k - len(best)]
         similarity = self.snapshot.vectors[best] @ query[0] if best else []
         return [ScoredPassage(self.snapshot.passages[i], float(sim)) for i, sim in zip(best, similarity)]

@@ -24,13 +24,13 @@ from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
-from qa.answers import assemble, relevance_weights
+from qa.answers import assemble_with_events, relevance_weights
 from qa.cache import SingleFlightCache
 from qa.reader import Reader, TransformersReader
 from qa.reading_cache import CachingReader
 from qa.question_time import parse_question_time
 from qa.retrieve import HybridRetriever
-from qa.timing import TimeScorer
+from qa.timing import TimeScorer, passage_agreement
 
 log = logging.getLogger(__name__)
 
@@ -147,23 +147,25 @@ class QAService:
             names, unknown = select_documents(snapshot, filters)
             allowed = names
             outcome = FilterOutcome(documents_matched=len(names), excluded_unknown_date=unknown)
+        constraint = parse_question_time(question, as_of)
+        agrees = (lambda p: passage_agreement(p, constraint)) if constraint is not None and constraint.range else None
         query, _ = self._query_vectors.get_or_compute(question, lambda: self.embedder.embed_queries([question]))
-        retrieved = retriever.retrieve(question, top_k, query=query, documents=allowed)
+        retrieved = retriever.retrieve(question, top_k, query=query, documents=allowed,
+                                       agrees=agrees if self.settings.time_weight > 0 else None)
         passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
         readings = self._reading.read(question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
-        constraint = parse_question_time(question, as_of)
         timing = TimeScorer(constraint, self.settings.time_weight, passages)
-        answers, no_answer = assemble(readings, threshold, max_answers, weights, self.reader.score_scale,
-                                      judge=timing.judge)
+        answers, no_answer, others = assemble_with_events(readings, threshold, max_answers, weights,
+                                                          self.reader.score_scale, judge=timing.judge)
         t2 = time.perf_counter()
-        cited = {c.file for a in answers for c in a.citations}
+        cited = {c.file for a in (*answers, *others) for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),
                                      "total": round((t2 - t0) * 1000, 1)}, index_version=snapshot.version,
                          documents={n: snapshot.documents[n].meta for n in sorted(cited) if n in snapshot.documents},
-                         filtered=outcome, matched_time=None if constraint is None else AskedTime(
+                         other_events=tuple(others), filtered=outcome, matched_time=None if constraint is None else AskedTime(
                              text=constraint.text, range=constraint.range.iso() if constraint.range else None,
                              order=constraint.order, year_known=constraint.year_known))
 

@@ -10,7 +10,13 @@ with the time of each candidate answer, which is dated by the first of:
    the article (``before`` tags).
 
 Agreement is +1 (the dates agree), -1 (they contradict) or 0 (nothing known, or a date too coarse
-to tell); a candidate's evidence (log-odds against "no answer") moves by ``weight × agreement``.
+to tell). A candidate whose date contradicts the question's loses ``weight × |agreement|`` of its
+evidence (log-odds against "no answer"): it falls behind the others and, far enough, below the
+no-answer threshold. One that agrees gains ``weight × agreement × specificity``, where the
+specificity of the question's time is 1 for a day or a week, 1/2 for a month or an ordering
+("latest") and 0 for a year: agreeing on a day is strong evidence that the passage reports the event asked
+about, agreeing on a year is not (a bonus for "in 2025" lifted unrelated words of every 2025
+article above the threshold, answering an unanswerable question of the seed set).
 For "latest"/"earliest" agreement runs from -1 (the oldest/newest among the retrieved passages)
 to +1 (the newest/oldest). One weight, ``Settings.time_weight``, fitted on the generated temporal
 set (``eval/temporal.py``), never on the gold questions.
@@ -29,8 +35,14 @@ from index.timeline import tag_range
 from qa.question_time import TimeConstraint
 
 NEWS_LAG_DAYS = 3  # an article reports events of its publication day or up to this many days before
+SPECIFICITY = {"day": 1.0, "week": 1.0, "month": 0.5, "year": 0.0}  # how much agreeing on it is worth
+ORDER_SPECIFICITY = 0.5  # the same for "latest" / "earliest" alone
 _GRAIN = {"day": 0, "week": 1, "month": 2, "year": 3}
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
+# a sentence ends at . ! ? (and closing quotes) before a space, unless the word is an abbreviation
+# ("Oct. 22", "Gen. Kim", "U.S.", "a.m.")
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})(?<!\b[A-Z][a-z]{3})(?<!\b[A-Z])(?<!\.[a-zA-Z])(?<!\bNo)"
+    r"[.!?][\"'”’)]*\s+")
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,16 @@ def agreement(tag: TimeTag, asked: DateRange, year_known: bool) -> float:
     return 0.0
 
 
+def passage_agreement(passage: Passage, constraint: TimeConstraint | None) -> float:
+    """How well a whole passage agrees with the question's time, for retrieval: the best agreement of
+    its own time expressions and its article's date (0 when the question names no range)."""
+    if constraint is None or constraint.range is None or not passage.times:
+        return 0.0
+    return max(agreement(t, constraint.range, constraint.year_known) for t in passage.times
+               if t.source in ("passage", "article")) if any(t.source in ("passage", "article")
+                                                               for t in passage.times) else 0.0
+
+
 def event_label(tag: TimeTag | None) -> str | None:
     if tag is None:
         return None
@@ -138,4 +160,6 @@ class TimeScorer:
                 ordered = 2 * position - 1 if c.order == "latest" else 1 - 2 * position
                 score = ordered if c.range is None else (score + ordered) / 2
         match = None if score == 0 else score > 0
-        return Judgement(self.weight * score, label, match)
+        specificity = SPECIFICITY[c.range.granularity] if c.range is not None else ORDER_SPECIFICITY
+        gain = score * specificity if score > 0 else score
+        return Judgement(self.weight * gain, label, match)

@@ -48,7 +48,7 @@ def make_settings(corpus_dir: Path, index_dir: Path, **overrides) -> Settings:
 def seed_corpus(tmp_path_factory) -> Path:
     """A private copy of seeds/ (tests may add files to it)."""
     folder = tmp_path_factory.mktemp("corpus")
-    for f in sorted(SEEDS.glob("*.txt")):
+    for f in sorted(SEEDS.glob("*.txt")) + sorted(SEEDS.glob("*.txt.meta.json")):  # articles and their sidecars
         shutil.copy(f, folder / f.name)
     return folder
 

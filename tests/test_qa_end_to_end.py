@@ -48,18 +48,34 @@ def test_answer_scores_are_the_fitted_scale_of_the_readers_evidence(service):
     """``ask`` scores with the reader's fitted ScoreScale (from citeqa.json), exactly as assemble does."""
     from qa.answers import assemble, relevance_weights
     from qa.calibration import ScoreScale
+    from qa.timing import TimeScorer
 
     scale = service.reader.score_scale
     assert scale != ScoreScale() and service.threshold == service.reader.no_answer_threshold
-    question = "How far did the missile fly on November 7?"
+    question = "How far did the missile fly?"  # no time named: the temporal signal only dates the answers
     result = service.ask(question)
     retrieved = service._retriever.retrieve(question, service.settings.top_k)
     readings = service.reader.read(question, [r.passage for r in retrieved])
     weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
-    expected, _ = assemble(readings, 0.0, service.settings.max_answers, weights, scale)
+    judge = TimeScorer(None, service.settings.time_weight, [r.passage for r in retrieved]).judge
+    expected, _ = assemble(readings, 0.0, service.settings.max_answers, weights, scale, judge=judge)
     assert [(a.text, round(a.score, 6)) for a in result.answers] == [(a.text, round(a.score, 6)) for a in expected]
     unscaled, _ = assemble(readings, 0.0, 1, weights)
     assert unscaled[0].text == result.answers[0].text and unscaled[0].score != result.answers[0].score
+
+
+def test_a_question_about_a_date_is_answered_from_the_event_of_that_date(service):
+    result = service.ask("How far did the missile fly on November 7?")
+    top = result.answers[0]
+    assert (top.text, top.event_date, top.time_match) == ("700 kilometers", "2025-11-07", True)
+    assert {c.file for c in top.citations} == {"000_b9218daaeae66024.txt", "001_3c090a879fdee27d.txt"}
+    assert result.matched_time.text == "on November 7" and not result.matched_time.year_known
+    assert result.other_events and all(a.time_match is False and a.event_date != "2025-11-07"
+                                       for a in result.other_events)
+    # the same question without the date: every launch's distance, each dated by its event
+    undated = service.ask("How far did the missile fly?", max_answers=10)
+    assert {"2025-11-07", "2024-10-31"} <= {a.event_date for a in undated.answers}
+    assert all(a.time_match is None for a in undated.answers)
 
 
 def test_unrelated_question_gets_no_answer(service):
@@ -101,7 +117,7 @@ def test_cli_index_and_ask_json(tmp_path, seed_corpus):
                            env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert asked.returncode == 0, asked.stderr
     payload = json.loads(asked.stdout)
-    assert set(payload) == {"question", "answers", "no_answer", "filters", "timings_ms"}
+    assert set(payload) == {"question", "answers", "no_answer", "matched_time", "other_events", "filters", "timings_ms"}
     for answer in payload["answers"]:
         for c in answer["citations"]:
             original = (seed_corpus / c["file"]).read_bytes().decode("utf-8")

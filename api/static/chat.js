@@ -34,23 +34,61 @@ function renderCitation(citation) {
     el("p", {class: "source"}, "Source: ", link, original ? " · " : null, original));
 }
 
+function eventLabel(answer) {
+  // "7 Nov 2025 — " for an answer dated to a day; the ISO range otherwise
+  if (!answer.event_date) return null;
+  return el("span", {class: "event-date", title: "when the event this answer reports happened"},
+    (formatDate(answer.event_date) || answer.event_date) + " — ");
+}
+
+function askedRange(matched) {
+  // the day or range the question names; without its year when the question gave none
+  const label = formatDate(matched.range) || matched.range;
+  return matched.year_known ? label : label.replace(/[ -]?\d{4}$/, "").replace(/^\d{4}-/, "") + ", any year";
+}
+
+function timeBadge(answer) {
+  if (answer.time_match === true) return el("span", {class: "badge match"}, "matches the date asked");
+  if (answer.time_match === false) return el("span", {class: "badge other-event"}, "another event");
+  return null;
+}
+
 function renderAnswer(answer, rank) {
-  return el("article", {class: "answer", "aria-label": "Answer " + rank},
+  const articles = new Set(answer.citations.map((c) => c.file)).size;
+  return el("article", {class: "answer" + (answer.time_match === false ? " other" : ""), "aria-label": "Answer " + rank},
     el("p", {class: "answer-head"},
+      eventLabel(answer),
       el("span", {class: "answer-text"}, answer.text),
+      el("span", {class: "articles"}, " (" + articles + (articles === 1 ? " article)" : " articles)")),
+      timeBadge(answer),
       el("span", {class: "score", title: rank === 1 ? "estimated chance that this answer is exactly right, 0 to 1" : "score, 0 to 1 (higher is better)"}, "score " + answer.score.toFixed(2))),
     el("ol", {class: "citations", "aria-label": "Citations"}, ...answer.citations.map(renderCitation)));
+}
+
+function renderOtherEvents(result) {
+  // answers the question's date ruled out: the same kind of event on other days, folded
+  const others = result.other_events || [];
+  if (!others.length) return null;
+  return el("details", {class: "other-events"},
+    el("summary", {}, "Other events (" + others.length + ")"),
+    ...others.map((a, i) => renderAnswer(a, "other " + (i + 1))));
 }
 
 function renderResult(result) {
   if (!result.answers.length) {
     const na = result.no_answer;
     return el("div", {class: "reply no-answer"},
-      el("p", {class: "no-answer-text"}, "No answer found in the articles."),
+      el("p", {class: "no-answer-text"}, result.matched_time ?
+        "No answer found in the articles for “" + result.matched_time.text + "”." : "No answer found in the articles."),
       na ? el("p", {class: "detail"}, "Best candidate scored " + na.score.toFixed(2) +
-        ", below the threshold of " + na.threshold.toFixed(2) + ".") : null);
+        ", below the threshold of " + na.threshold.toFixed(2) + ".") : null,
+      renderOtherEvents(result));
   }
-  return el("div", {class: "reply answers"}, ...result.answers.map((a, i) => renderAnswer(a, i + 1)),
+  const asked = result.matched_time ? el("p", {class: "detail matched-time"},
+    "Asked about: “" + result.matched_time.text + "”" +
+    (result.matched_time.range ? " (" + askedRange(result.matched_time) + ")" : "")) : null;
+  return el("div", {class: "reply answers"}, asked, ...result.answers.map((a, i) => renderAnswer(a, i + 1)),
+    renderOtherEvents(result),
     el("p", {class: "detail"}, "Answered in " + Math.round(result.timings_ms.total) + " ms."));
 }
 

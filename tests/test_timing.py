@@ -1,0 +1,95 @@
+"""The temporal signal on hand-made passages (no models): which date dates an answer, agreement with
+the question's time, and answers split by event."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from core.types import Passage, PassageReading, Span
+from index.timeline import with_times
+from qa.answers import assemble
+from qa.question_time import parse_question_time
+from qa.timing import TimeScorer, agreement, dating_tag
+
+TODAY = date(2026, 12, 1)
+
+NOV7 = ("Seoul\nFriday, November 7, 2025\n\nNorth Korea fired a missile on Friday, the military said.\n"
+        "The missile flew 700 kilometers. An earlier launch, on Oct. 22, flew 300 kilometers.\n")
+OCT31 = ("October 31, 2024\n\nNorth Korea fired an ICBM on Thursday.\nIt flew 1,000 kilometers on a lofted path.\n")
+MAR2 = ("March 2, 2025\n\nA second missile flew 700 kilometers on Sunday.\n")
+
+
+def passage(name: str, text: str, published: str) -> Passage:
+    start = text.index("\n\n") + 2
+    p = Passage(f"{name}:{start}-{len(text)}", name, start, len(text), text[start:])
+    return with_times([p], text, published)[0]
+
+
+def span_of(p: Passage, words: str) -> tuple[int, int]:
+    at = p.text.index(words)
+    return at, at + len(words)
+
+
+def reading(p: Passage, words: str, score: float) -> PassageReading:
+    a, b = span_of(p, words)
+    return PassageReading(p, (Span(p, a, b, score, math.log(score / 0.1)),))
+
+
+def test_an_answer_is_dated_by_its_own_sentence_first_then_by_its_article():
+    p = passage("nov7.txt", NOV7, "2025-11-07")
+    assert dating_tag(p, *span_of(p, "300 kilometers")).text == "on Oct. 22"  # the distractor's own date
+    tag = dating_tag(p, *span_of(p, "700 kilometers"))
+    assert tag.source == "article" and tag.first == "2025-11-07"
+
+
+def test_agreement_with_and_without_the_year():
+    p = passage("nov7.txt", NOV7, "2025-11-07")
+    seven = dating_tag(p, *span_of(p, "700 kilometers"))
+    asked = parse_question_time("How far did it fly on November 7?", TODAY)  # no year: month and day only
+    assert not asked.year_known and agreement(seven, asked.range, asked.year_known) == 1.0
+    assert agreement(seven, parse_question_time("on Nov. 7, 2024?", TODAY).range, True) == -1.0
+    assert agreement(seven, parse_question_time("in 2025?", TODAY).range, True) == 1.0
+    distractor = dating_tag(p, *span_of(p, "300 kilometers"))
+    assert agreement(distractor, asked.range, asked.year_known) == -1.0
+    # an article reports what happened that day or up to three days before
+    assert agreement(seven, parse_question_time("on Nov. 5, 2025?", TODAY).range, True) == 1.0
+    assert agreement(seven, parse_question_time("on Nov. 3, 2025?", TODAY).range, True) == -1.0
+
+
+def test_the_named_date_picks_the_event_and_other_events_stay_separate_answers():
+    a, b = passage("nov7.txt", NOV7, "2025-11-07"), passage("oct31.txt", OCT31, "2024-10-31")
+    readings = [reading(b, "1,000 kilometers", 0.9), reading(a, "700 kilometers", 0.5)]
+    question = "How far did the missile fly on November 7?"
+    without, _ = assemble(readings, 0.0, 3)
+    assert without[0].text == "1,000 kilometers"  # the reader alone prefers the other launch
+    scorer = TimeScorer(parse_question_time(question, TODAY), 2.0, [a, b])
+    answers, _ = assemble(readings, 0.0, 3, judge=scorer.judge)
+    assert [(x.text, x.event_date, x.time_match) for x in answers] == [
+        ("700 kilometers", "2025-11-07", True), ("1,000 kilometers", "2024-10-31", False)]
+
+
+def test_the_same_figure_on_two_dates_is_two_answers():
+    a, c = passage("nov7.txt", NOV7, "2025-11-07"), passage("mar2.txt", MAR2, "2025-03-02")
+    scorer = TimeScorer(None, 2.0, [a, c])
+    answers, _ = assemble([reading(a, "700 kilometers", 0.6), reading(c, "700 kilometers", 0.5)], 0.0, 3,
+                          judge=scorer.judge)
+    assert [(x.text, x.event_date, len(x.citations)) for x in answers] == [
+        ("700 kilometers", "2025-11-07", 1), ("700 kilometers", "2025-03-02", 1)]
+    assert all(x.time_match is None for x in answers)  # no time asked: dated, not judged
+
+
+def test_latest_prefers_the_newest_article():
+    a, b = passage("nov7.txt", NOV7, "2025-11-07"), passage("oct31.txt", OCT31, "2024-10-31")
+    readings = [reading(b, "1,000 kilometers", 0.9), reading(a, "700 kilometers", 0.5)]
+    latest = TimeScorer(parse_question_time("How far did the latest missile fly?", TODAY), 2.0, [a, b])
+    assert assemble(readings, 0.0, 3, judge=latest.judge)[0][0].text == "700 kilometers"
+    first = TimeScorer(parse_question_time("How far did the first missile fly?", TODAY), 2.0, [a, b])
+    assert assemble(readings, 0.0, 3, judge=first.judge)[0][0].text == "1,000 kilometers"
+
+
+def test_weight_zero_turns_the_signal_off():
+    a, b = passage("nov7.txt", NOV7, "2025-11-07"), passage("oct31.txt", OCT31, "2024-10-31")
+    readings = [reading(b, "1,000 kilometers", 0.9), reading(a, "700 kilometers", 0.5)]
+    off = TimeScorer(parse_question_time("How far did the missile fly on November 7?", TODAY), 0.0, [a, b])
+    assert [x.text for x in assemble(readings, 0.0, 3, judge=off.judge)[0]] == [x.text for x in assemble(readings, 0.0, 3)[0]]
