@@ -42,17 +42,23 @@ def decode_text(name: str, data: bytes) -> str:
     return text
 
 
+def _is_date_line(line: str) -> bool:
+    """Whether a date is most of the line ("Friday, November 7, 2025", "Updated 10:02 AM EST")."""
+    from index.dates import find_time_mentions
+
+    covered = sum(m.end - m.start for m in find_time_mentions(line, None))
+    return covered >= 0.5 * len(line.strip())
+
+
 def guess_headline(text: str, dateline: tuple[int, int] | None = None) -> str | None:
     """The first substantial line of the top of the article, or None."""
-    from index.dates import parse_date
-
     for line in split_lines(text)[:HEADLINE_SEARCH_LINES]:
         words = line.text.split()
         if dateline is not None and line.start <= dateline[0] < max(line.end, line.start + 1):
             continue
         if not 3 <= len(words) <= 30 or line.text.rstrip().endswith((".", ":", "?")) or is_boilerplate_line(line.text):
             continue
-        if parse_date(line.text.strip()) is not None:
+        if _is_date_line(line.text):
             continue
         return " ".join(words)
     return None
