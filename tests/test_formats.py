@@ -1,6 +1,6 @@
 """The article formats (``index.formats``): what each fixture in tests/fixtures/news/ yields, and the shared helpers.
 
-Pure and fast: no models. ``-s`` prints the median extraction time of each HTML page.
+Pure and fast: no models. Extraction speed is a benchmark: ``python -m bench.ingest``.
 """
 
 from __future__ import annotations
@@ -102,21 +102,6 @@ def test_declared_windows_1252_is_decoded() -> None:
     (article,) = extract("storm-update.htm")
     assert "didn\u2019t go over" in article.text
     assert "\u201cThe water came within" in article.text
-
-
-@pytest.mark.parametrize("file_name", HTML_PAGES)
-def test_html_extraction_time(file_name: str) -> None:
-    data = (NEWS / file_name).read_bytes()
-    page = HtmlPage()
-    page.extract(file_name, data)  # warm up: first use loads trafilatura's and htmldate's data
-    times = []
-    for _ in range(20):
-        start = time.perf_counter()
-        page.extract(file_name, data)
-        times.append(time.perf_counter() - start)
-    median_ms = statistics.median(times) * 1000
-    print(f"\n{file_name}: median extraction time {median_ms:.1f} ms over 20 runs ({len(data)} bytes)")
-    assert median_ms < 1000
 
 
 # ----------------------------------------------------------------------------- HTML pages
