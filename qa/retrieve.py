@@ -22,7 +22,7 @@ from index.embedding import Embedder
 from index.store import IndexSnapshot
 
 
-OTHER_EVENT_SLOTS = 2  # of top_k, when the question names a time: the best passages whose dates contradict it
+OTHER_EVENT_SLOTS = 2  # of top_k, when the question names a time: the best passages of other articles whose dates contradict it
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,13 @@ class HybridRetriever:
             agreement = {i: agrees(self.snapshot.passages[i]) for i in order}
             for rank, i in enumerate((i for i in order if agreement[i] > 0), start=1):
                 fused[i] += 1.0 / (self.rrf_k + rank)
-            if top_k >= 4:  # keep room for the best passages of other events, to show them side by side
-                other_events = [i for i in order if agreement[i] < 0][:OTHER_EVENT_SLOTS]
+            if top_k >= 4:  # keep room for the best passages of other events (one per article), to show them
+                seen: set[str] = set()
+                for i in order:
+                    doc = self.snapshot.passages[i].file
+                    if agreement[i] < 0 and doc not in seen and len(other_events) < OTHER_EVENT_SLOTS:
+                        other_events.append(i)
+                        seen.add(doc)
         ranked = sorted(fused, key=lambda i: (-fused[i], i))
         best = ranked[:top_k - len(other_events)]
         best += [i for i in other_events if i not in best]

@@ -465,8 +465,17 @@ def test_upload_refuses_a_folder_where_a_file_is(writer, writer_corpus):
     assert read_originals(writer_corpus) == before
 
 
+def test_upload_of_an_unsupported_type_is_415(writer, writer_corpus):
+    before = sorted(p.name for p in writer_corpus.parent.rglob("*"))
+    for name in ("evil.exe", "report.pdf", "world/notes.md"):
+        error = assert_error(writer.post("/v1/documents", json={"name": name, "text": BRIDGE_TEXT}), 415)
+        assert error["code"] == "unsupported_media_type" and ".txt" in error["message"]
+        assert_error(writer.post("/v1/documents", files={"file": (name, b"%PDF-1.4 ...", "application/pdf")}), 415)
+    assert sorted(p.name for p in writer_corpus.parent.rglob("*")) == before
+
+
 @pytest.mark.parametrize("name", [
-    "../evil.txt", "../../tmp/evil.txt", "/tmp/evil.txt", "sub/../evil.txt", "..\\evil.txt", "evil", "evil.exe",
+    "../evil.txt", "../../tmp/evil.txt", "/tmp/evil.txt", "sub/../evil.txt", "..\\evil.txt", "evil",
     ".hidden.txt", "", " evil.txt", "evil\x00.txt", "evil\n.txt", "x" * 300 + ".txt", "..txt", "evil.txt/",
     "sub//evil.txt", ".git/evil.txt", "sub/.hidden/evil.txt", "sub /evil.txt", "/".join("abcdefghi") + "/evil.txt",
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pathlib import PurePosixPath
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,7 +19,7 @@ from api.errors import UnsupportedMediaType
 from api.routes import errors
 from api.schemas import DocumentChangeOut, DocumentInfo, DocumentRemoved, DocumentSpan, DocumentText, DocumentUpload
 from core.errors import InvalidDocument, InvalidRequest
-from core.names import validate_document_name, validate_read_name
+from core.names import ARTICLE_SUFFIXES, name_problem, validate_document_name, validate_read_name
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -138,6 +139,10 @@ async def upsert_document(request: Request, response: Response, service: Service
     name, data, fmt = await _read_upload(request, settings.max_document_bytes)
     if fmt is not None and fmt not in ORIGINAL_TYPES and fmt not in ("htm", "xml"):
         raise UnsupportedMediaType(f"unsupported format {fmt!r}")
+    suffix = PurePosixPath(name).suffix if isinstance(name, str) else ""
+    if fmt is None and suffix and suffix not in ARTICLE_SUFFIXES and name_problem(PurePosixPath(name).stem + ".txt") is None:
+        raise UnsupportedMediaType(f"{name[:80]}: unsupported file type {suffix[:20]!r}; citeqa reads "
+                                   f"{', '.join(ARTICLE_SUFFIXES)}")
     change = await run_in_threadpool(service.corpus.upsert, name, data, fmt)
     if not change.created:
         response.status_code = 200
