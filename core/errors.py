@@ -9,7 +9,7 @@
     ├── WritesDisabled              403  no API key configured
     ├── WriteConflict               409  another writer holds the index lock
     ├── IndexNotReady               503  no index, or models still loading
-    └── IndexUnusable               503  the index on disk cannot be used
+    └── IndexUnusable               503  the index on disk cannot be used (or written: index.corpus.StorageFailed, 507 when full)
         ├── IndexMismatch           built by another model / format / chunking
         └── IndexCorrupt            missing or truncated files
 """

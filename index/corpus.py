@@ -51,9 +51,13 @@ class DocumentChanged(CiteqaError):
 
 
 class StorageFailed(IndexUnusable):
-    """The index could not be written (no space, no permission); nothing was changed."""
+    """The index could not be written; nothing was changed. 507 when the disk is full, else 503."""
 
     code = "storage_failed"
+
+    def __init__(self, message: str, status: int = 503) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class CorpusEditor:
@@ -177,7 +181,9 @@ class CorpusEditor:
                 "permission denied" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else
                 (exc.strerror or str(exc)))
             log.error("index write failed, change rolled back: %s", exc)
-            raise StorageFailed(f"the index could not be written ({reason}); nothing was changed") from None
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            raise StorageFailed(f"the index could not be written ({reason}); nothing was changed",
+                                status=507 if full else 503) from None
 
     @staticmethod
     def _restore(path: Path, previous: bytes | None) -> None:

@@ -130,7 +130,7 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[str, bytes, st
 
 @router.post("", response_model=DocumentChangeOut, status_code=201, dependencies=[ApiKey], openapi_extra=UPLOAD_BODY,
              responses={200: {"model": DocumentChangeOut, "description": "Replaced an existing document"},
-                        **errors(400, 401, 403, 409, 413, 415, 422, 503)})
+                        **errors(400, 401, 403, 409, 413, 415, 422, 503, 507)})
 async def upsert_document(request: Request, response: Response, service: ServiceDep,
                           settings: SettingsDep) -> DocumentChangeOut:
     """Add (201) or replace (200) a corpus file: a plain-text article, a web page, a feed or a CMS export
@@ -151,7 +151,7 @@ async def upsert_document(request: Request, response: Response, service: Service
 
 
 @router.delete("/{name:path}", response_model=DocumentRemoved, dependencies=[ApiKey],
-               responses=errors(400, 401, 403, 404, 409, 503))
+               responses=errors(400, 401, 403, 404, 409, 503, 507))
 async def delete_document(name: str, service: ServiceDep) -> DocumentRemoved:
     """Delete an article from the corpus folder and the index."""
     change = await run_in_threadpool(service.corpus.remove, validate_document_name(name))
