@@ -70,9 +70,9 @@ class HybridRetriever:
             agreement = {i: agrees(self.snapshot.passages[i]) for i in order}
             for rank, i in enumerate((i for i in order if agreement[i] > 0), start=1):
                 fused[i] += 1.0 / (self.rrf_k + rank)
-            if top_k >= 4:  # keep room for the best passages of other events (one per article), to show them
+            if top_k >= 4:  # keep room for the passages of other events most like the question (one per article)
                 seen: set[str] = set()
-                for i in order:
+                for i in dense:
                     doc = self.snapshot.passages[i].file
                     if agreement[i] < 0 and doc not in seen and len(other_events) < OTHER_EVENT_SLOTS:
                         other_events.append(i)

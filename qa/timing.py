@@ -115,12 +115,14 @@ def agreement(tag: TimeTag, asked: DateRange, year_known: bool) -> float:
 
 def passage_agreement(passage: Passage, constraint: TimeConstraint | None) -> float:
     """How well a whole passage agrees with the question's time, for retrieval: the best agreement of
-    its own time expressions and its article's date (0 when the question names no range)."""
-    if constraint is None or constraint.range is None or not passage.times:
+    its own time expressions and its article's date, leaving out expressions coarser than the time
+    asked ("this year" says nothing about "on November 7"); 0 when the question names no range."""
+    if constraint is None or constraint.range is None:
         return 0.0
-    return max(agreement(t, constraint.range, constraint.year_known) for t in passage.times
-               if t.source in ("passage", "article")) if any(t.source in ("passage", "article")
-                                                               for t in passage.times) else 0.0
+    asked = _GRAIN[constraint.range.granularity]
+    told = [agreement(t, constraint.range, constraint.year_known) for t in passage.times
+            if t.source == "article" or (t.source == "passage" and _GRAIN[t.granularity] <= asked)]
+    return max(told) if told else 0.0
 
 
 def event_label(tag: TimeTag | None) -> str | None:

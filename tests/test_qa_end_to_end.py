@@ -72,6 +72,9 @@ def test_a_question_about_a_date_is_answered_from_the_event_of_that_date(service
     assert result.matched_time.text == "on November 7" and not result.matched_time.year_known
     assert result.other_events and all(a.time_match is False and a.event_date != "2025-11-07"
                                        for a in result.other_events)
+    # the October 31, 2024 ICBM is shown as another event, cited from its own article
+    icbm = next(a for a in result.other_events if a.text == "1,000 kilometers")
+    assert icbm.event_date == "2024-10-31" and {c.file for c in icbm.citations} == {"004_caf35074ae88e316.txt"}
     # the same question without the date: every launch's distance, each dated by its event
     undated = service.ask("How far did the missile fly?", max_answers=10)
     assert {"2025-11-07", "2024-10-31"} <= {a.event_date for a in undated.answers}
