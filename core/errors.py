@@ -5,11 +5,13 @@
     │   └── InvalidDocument         400  not UTF-8, empty, binary, bad name
     ├── DocumentTooLarge            413
     ├── DocumentNotFound            404
+    ├── DocumentChanged             409  the file on disk is not the one indexed
     ├── Unauthorized                401  missing or wrong API key
     ├── WritesDisabled              403  no API key configured
     ├── WriteConflict               409  another writer holds the index lock
     ├── IndexNotReady               503  no index, or models still loading
-    └── IndexUnusable               503  the index on disk cannot be used (or written: index.corpus.StorageFailed, 507 when full)
+    └── IndexUnusable               503  the index on disk cannot be used
+        ├── StorageFailed           503  the index could not be written (507 when the disk is full)
         ├── IndexMismatch           built by another model / format / chunking
         └── IndexCorrupt            missing or truncated files
 """
@@ -45,6 +47,13 @@ class DocumentNotFound(CiteqaError):
     status = 404
 
 
+class DocumentChanged(CiteqaError):
+    """The file on disk is not the one that was indexed: it is not served until it is indexed again."""
+
+    code = "document_changed"
+    status = 409
+
+
 class Unauthorized(CiteqaError):
     code = "unauthorized"
     status = 401
@@ -68,6 +77,16 @@ class IndexNotReady(CiteqaError):
 class IndexUnusable(CiteqaError):
     code = "index_unusable"
     status = 503
+
+
+class StorageFailed(IndexUnusable):
+    """The index could not be written; nothing was changed. 507 when the disk is full, else 503."""
+
+    code = "storage_failed"
+
+    def __init__(self, message: str, status: int = 503) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class IndexMismatch(IndexUnusable):

@@ -18,14 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import (CiteqaError, DocumentNotFound, DocumentTooLarge, IndexNotReady, IndexUnusable,
-                         InvalidDocument)
+from core.errors import (DocumentChanged, DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument,
+                         StorageFailed)
 from core.files import write_atomically
 from core.names import ARTICLE_SUFFIXES, split_document_name, validate_document_name, validate_read_name
 from index.builder import apply_changes, documents_of, index_spec, load_reusable
 from index.chunking import ChunkingParams
 from index.embedding import Embedder
-from index.ingest import decode_article, read_source, sha256_bytes, sidecar_path
+from index.ingest import decode_article, inside_folder, read_source, sha256_bytes, sidecar_path
 from index.store import FaissStore, IndexSnapshot
 
 log = logging.getLogger(__name__)
@@ -43,23 +43,6 @@ class DocumentChange:
     documents: tuple[str, ...] = ()  # the documents (articles) it holds: itself, or "<file>#<id>" each
 
 
-class DocumentChanged(CiteqaError):
-    """The file on disk is not the one that was indexed: it is not served until it is indexed again."""
-
-    code = "document_changed"
-    status = 409
-
-
-class StorageFailed(IndexUnusable):
-    """The index could not be written; nothing was changed. 507 when the disk is full, else 503."""
-
-    code = "storage_failed"
-
-    def __init__(self, message: str, status: int = 503) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 class CorpusEditor:
     def __init__(self, corpus_dir: Path, store: FaissStore, embedder: Embedder, chunking: ChunkingParams,
                  max_document_bytes: int, live: Callable[[], IndexSnapshot | None],
@@ -75,9 +58,7 @@ class CorpusEditor:
     # ------------------------------------------------------------------ paths
     def inside_corpus(self, name: str) -> Path | None:
         """``name`` resolved under the corpus folder, or None where it (or a linked folder) leads outside."""
-        corpus = self.corpus_dir.resolve()
-        path = (corpus / name).resolve()
-        return path if corpus in path.parents else None
+        return inside_folder(self.corpus_dir, name)
 
     def _writable_path(self, name: str) -> Path:
         if self.inside_corpus(validate_document_name(name)) is None:

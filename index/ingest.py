@@ -50,6 +50,13 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def inside_folder(folder: Path, name: str) -> Path | None:
+    """``folder / name`` resolved, or None where it (or a linked folder on the way) leads outside ``folder``."""
+    root = Path(folder).resolve()
+    path = (root / name).resolve()
+    return path if root in path.parents else None
+
+
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
@@ -87,7 +94,6 @@ def list_articles(corpus_dir: Path) -> tuple[list[Path], list[SkippedFile]]:
     """Every file in a supported format under the corpus folder, sorted; and what was passed over, and why."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
-    root = corpus_dir.resolve()
     found: list[Path] = []
     skipped: list[SkippedFile] = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.name.endswith(ARTICLE_SUFFIXES)):
@@ -95,8 +101,8 @@ def list_articles(corpus_dir: Path) -> tuple[list[Path], list[SkippedFile]]:
         if any(part.startswith(".") for part in relative.parts) or path.name.endswith(SIDECAR_SUFFIX):
             continue
         name = relative.as_posix()
-        resolved = path.resolve()
-        if root not in resolved.parents:
+        resolved = inside_folder(corpus_dir, name)
+        if resolved is None:
             skipped.append(SkippedFile(name, "a link to a file outside the corpus folder"))
             continue
         if not resolved.is_file():
@@ -116,8 +122,8 @@ def read_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[SkippedFile]]:
     for path in paths:
         name = path.relative_to(corpus_dir).as_posix()
         try:
-            side = sidecar_path(path)
-            sidecar = side.read_bytes() if side.is_file() and corpus_dir.resolve() in side.resolve().parents else None
+            side = inside_folder(corpus_dir, sidecar_path(Path(name)).as_posix())
+            sidecar = side.read_bytes() if side is not None and side.is_file() else None
             sources.append(read_source(name, path.read_bytes(), sidecar))
         except InvalidDocument as exc:
             skipped.append(SkippedFile(name, exc.message.split(": ", 1)[-1]))

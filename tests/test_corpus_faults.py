@@ -10,10 +10,9 @@ import os
 import pytest
 
 import index.store
-from core.errors import IndexCorrupt
+from core.errors import IndexCorrupt, StorageFailed
 from core.settings import Settings
 from index.consistency import check_consistency
-from index.corpus import StorageFailed
 from index.ingest import read_corpus
 from index.store import FaissStore
 from qa.service import QAService

@@ -66,22 +66,18 @@ def guess_headline(text: str, dateline: tuple[int, int] | None = None) -> str | 
 
 def text_metadata(text: str) -> DocumentMeta:
     """Headline and publication date guessed from the top of a plain-text article."""
-    from index.dates import guess_published
+    from index.dates import find_dateline, guess_published
 
     origins: dict[str, str] = {}
     published = None
-    span = None
-    guessed = guess_published(text)
-    if guessed is not None:
-        day, how = guessed
-        published = day.isoformat()
-        origins["published"] = "dateline" if how == "dateline" else "mentioned"
-        if how == "dateline":
-            from index.dates import find_dateline
-
-            found = find_dateline(text)
-            span = (found[1], found[2]) if found else None
-    title = guess_headline(text, span)
+    dateline = find_dateline(text)
+    if dateline is not None:
+        published, origins["published"] = dateline[0].isoformat(), "dateline"
+    else:
+        guessed = guess_published(text)  # no dateline: the latest dated day the top mentions
+        if guessed is not None:
+            published, origins["published"] = guessed[0].isoformat(), "mentioned"
+    title = guess_headline(text, (dateline[1], dateline[2]) if dateline else None)
     if title is not None:
         origins["title"] = "headline"
     return DocumentMeta(title=title, published=published, format="txt", origins=origins)
