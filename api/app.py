@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(runtime.stop)  # joins the loader/poller thread
             app.state.runtime = None
 
-    app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Extractive question answering over news articles, with verifiable citations. "
                               "Every answer cites character offsets into the original article files.")
     app.state.settings = settings
@@ -104,5 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, document_limit=6 * settings.max_document_bytes + SMALL_BODY_BYTES)
     for module in (health, ask, documents, admin, pages):
         app.include_router(module.router)
+    app.mount("/static/apidocs", pages.api_docs_files(), name="apidocs")
     app.mount("/static", pages.static_files(), name="static")
     return app

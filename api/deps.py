@@ -7,8 +7,11 @@ import email.message
 import hmac
 import logging
 import threading
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
+
+import anyio
+import anyio.to_thread
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -21,7 +24,9 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 RELOAD_INTERVAL_S = 2.0
-ASK_QUEUE_TIMEOUT_S = 120.0
+ASK_QUEUE_TIMEOUT_S = 30.0  # a question waits at most this long for a reader slot, then 503
+
+T = TypeVar("T")
 
 
 class ServiceRuntime:
@@ -37,8 +42,13 @@ class ServiceRuntime:
         self.reload_interval_s = reload_interval_s
         self.service: QAService | None = None
         self.error: str | None = None
-        self._asks = threading.BoundedSemaphore(settings.max_concurrent_asks)
+        # questions are read in their own threads, at most max_concurrent_asks at once; waiting ones wait
+        # in the event loop (not in a thread), so reads and health checks never queue behind them
+        self._ask_limiter: anyio.CapacityLimiter | None = None  # readers free
+        self._ask_threads: anyio.CapacityLimiter | None = None  # their threads (not the shared pool's)
+        self._asks_admitted = 0  # running or waiting; touched only on the event loop
         self._stop = threading.Event()
+        self.rebuilding = False  # the index folder vanished and is being rebuilt
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -70,7 +80,9 @@ class ServiceRuntime:
         last: str | None = None
         while not self._stop.wait(self.reload_interval_s):
             try:
-                if service.reload():
+                if not service.store.exists() and service.ready:
+                    self._rebuild(service)
+                elif service.reload():
                     log.info("index version %s is live", service.snapshot.version)
                 self.error = last = None
             except Exception as exc:  # keep serving the version in memory
@@ -80,6 +92,19 @@ class ServiceRuntime:
                 last = message
                 if not service.ready:
                     self.error = message
+
+    def _rebuild(self, service: QAService) -> None:
+        """The index folder vanished under a running server: unready (``/readyz`` 503) until it is rebuilt
+        from the corpus folder; questions are still answered from the version in memory meanwhile."""
+        log.warning("the index folder %s is gone; rebuilding it from %s", service.store.index_dir,
+                    service.settings.corpus_dir)
+        self.rebuilding = True
+        try:
+            report = service.build_index()
+            service.reload()
+            log.info("index rebuilt: version %s, %d documents", report.version, report.files)
+        finally:
+            self.rebuilding = False
 
     def _failed(self, what: str, exc: Exception) -> None:
         self.error = f"{what}: {_describe(exc)}"
@@ -92,15 +117,33 @@ class ServiceRuntime:
                                 "the service is still loading the models and the index")
         return service
 
-    @contextlib.contextmanager
-    def ask_slot(self) -> Iterator[None]:
-        """At most ``settings.max_concurrent_asks`` questions are answered at once; the rest wait."""
-        if not self._asks.acquire(timeout=ASK_QUEUE_TIMEOUT_S):
-            raise Busy("too many questions in flight; try again shortly")
+    @contextlib.asynccontextmanager
+    async def ask_slot(self) -> AsyncIterator[None]:
+        """Admission for one question: 503 ``busy`` at once when ``max_concurrent_asks`` are being read and
+        ``max_queued_asks`` already wait; else wait (up to ``ASK_QUEUE_TIMEOUT_S``) for a free slot."""
+        if self._asks_admitted >= self.settings.max_concurrent_asks + self.settings.max_queued_asks:
+            raise Busy(f"{self._asks_admitted} questions are in flight; try again shortly")
+        self._asks_admitted += 1
         try:
             yield
         finally:
-            self._asks.release()
+            self._asks_admitted -= 1
+
+    async def run_ask(self, func: Callable[..., T], *args: object) -> T:
+        """Run one question's blocking work in a worker thread, at most ``max_concurrent_asks`` at once."""
+        if self._ask_limiter is None or self._ask_threads is None:
+            self._ask_limiter = anyio.CapacityLimiter(self.settings.max_concurrent_asks)
+            self._ask_threads = anyio.CapacityLimiter(self.settings.max_concurrent_asks)
+        limiter = self._ask_limiter
+        try:
+            with anyio.fail_after(ASK_QUEUE_TIMEOUT_S):
+                await limiter.acquire()
+        except TimeoutError:
+            raise Busy("no reader was free in time; try again shortly") from None
+        try:
+            return await anyio.to_thread.run_sync(func, *args, limiter=self._ask_threads)
+        finally:
+            limiter.release()
 
 
 def _describe(exc: Exception) -> str:

@@ -27,8 +27,11 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 
 
 class Busy(CiteqaError):
+    """Too many questions waiting: a fast 503 with ``Retry-After``, instead of a long queue."""
+
     code = "busy"
     status = 503
+    retry_after_s = 2
 
 
 class UnsupportedMediaType(CiteqaError):
@@ -73,7 +76,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _citeqa(request: Request, exc: CiteqaError) -> Response:
         if exc.status >= 500 and exc.status != 503:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
-        return error_response(exc.status, exc.code, exc.message)
+        retry = getattr(exc, "retry_after_s", None)
+        return error_response(exc.status, exc.code, exc.message,
+                              headers={"Retry-After": str(retry)} if retry is not None else None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -128,13 +128,12 @@ def serve(host: Annotated[Optional[str], typer.Option(help="interface to bind (e
           port: Annotated[Optional[int], typer.Option(help="port (env CITEQA_PORT; default 8000)")] = None,
           corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Serve the JSON API and the chat page (http://HOST:PORT/), building the index if needed."""
-    import uvicorn
-
     from api.app import create_app
+    from api.server import serve as serve_app
 
     settings = _settings(host=host, port=port, corpus_dir=corpus, index_dir=index)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    serve_app(create_app(settings), settings)
 
 
 @app.command()

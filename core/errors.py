@@ -4,6 +4,7 @@
     ├── InvalidRequest              400  bad question, bad name, bad parameter
     │   └── InvalidDocument         400  not UTF-8, empty, binary, bad name
     ├── DocumentTooLarge            413
+    │   └── DocumentOverBudget      413  indexing it would take longer than its time budget
     ├── DocumentNotFound            404
     ├── DocumentChanged             409  the file on disk is not the one indexed
     ├── Unauthorized                401  missing or wrong API key
@@ -40,6 +41,12 @@ class InvalidDocument(InvalidRequest):
 class DocumentTooLarge(CiteqaError):
     code = "document_too_large"
     status = 413
+
+
+class DocumentOverBudget(DocumentTooLarge):
+    """Indexing the document would take longer than ``Settings.document_time_budget_s``."""
+
+    code = "document_over_budget"
 
 
 class DocumentNotFound(CiteqaError):

@@ -3,14 +3,19 @@
 A file name is the path of a file relative to the corpus folder, with ``/`` separators
 (``bridge.txt``, ``world/korea.html``); a document name is a file name, or ``<file>#<id>`` for one
 article of a feed or export that holds several (``wire.rss#item-3``). Every segment starts with a letter or digit and holds only
-letters, digits, ``.``, ``_``, ``-`` and spaces, so no name can be hidden, absolute, contain ``..``,
-or leave the corpus folder; the indexer, the upload, the read and the delete endpoints all use
-this rule, so every name the indexer accepts can also be read, replaced and deleted over the API.
+letters, digits (of any script: ``séoul.txt``, ``서울.txt``), ``.``, ``_``, ``-`` and spaces, so no name can be
+hidden, absolute, contain ``..``, or leave the corpus folder. Names are Unicode NFC: the API
+normalises the names it is given (``normalize_name``), so ``café.txt`` typed with a combining
+accent is the same document, and the indexer skips a file whose name on disk is not NFC (it
+could not be served under its own name). The indexer, the upload, the read and the delete
+endpoints all use this rule, so every name the indexer accepts can also be read, replaced and
+deleted over the API.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from core.errors import InvalidDocument
 
@@ -20,10 +25,15 @@ SIDECAR_SUFFIX = ".meta.json"
 MAX_NAME_CHARS = 500
 MAX_FOLDER_DEPTH = 8
 
-_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._ -]"
+_SEGMENT = r"[^\W_][\w. -]"  # \w: letters and digits of any script, and "_" (not combining marks)
 _FILE_NAME = re.compile(_SEGMENT + r"{0,199}")
 _FOLDER_NAME = re.compile(_SEGMENT + r"{0,99}")
 _FRAGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def normalize_name(name: object) -> object:
+    """``name`` in Unicode NFC (anything else unchanged, for ``name_problem`` to refuse)."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
 
 
 def split_document_name(name: str) -> tuple[str, str | None]:
@@ -45,6 +55,8 @@ def name_problem(name: object, suffixes: tuple[str, ...] = ARTICLE_SUFFIXES) -> 
         return f"a '{SIDECAR_SUFFIX}' file is the metadata of the article beside it, not an article"
     if not file_name.endswith(suffixes):
         return f"use a file name ending in {', '.join(suffixes)}"
+    if unicodedata.normalize("NFC", name) != name:
+        return "the name is not in Unicode NFC form (rename the file with composed characters)"
     if (not _FILE_NAME.fullmatch(file_name) or ".." in name or name != name.strip()
             or not all(_FOLDER_NAME.fullmatch(f) and f == f.strip() for f in folders)):
         return ("use letters, digits, '.', '_', '-' and spaces, each part starting with a letter or digit "

@@ -70,10 +70,19 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    request_header_timeout_s: float = Field(10.0, gt=0, description="a connection must send its request headers "
+                                            "within this long (after opening, or after its previous response)")
+    request_body_timeout_s: float = Field(60.0, gt=0, description="then its body within this much longer")
+    keep_alive_timeout_s: int = Field(5, ge=1, description="idle keep-alive connections are closed after this")
+    max_connections: int = Field(256, ge=1, description="open connections and requests at once; beyond, uvicorn "
+                                 "answers 503")
     api_key: SecretStr | None = Field(None, description="enables the write endpoints; sent as Bearer token or X-API-Key")
     max_document_bytes: int = Field(2_000_000, ge=1, description="largest accepted article upload")
+    document_time_budget_s: float = Field(
+        8.0, gt=0, le=3600, description="longest an upload may take to index (split, embed); longer ones get a 413")
     max_question_chars: int = Field(1000, ge=1)
     max_concurrent_asks: int = Field(2, ge=1, description="questions answered at once; the rest wait")
+    max_queued_asks: int = Field(32, ge=0, description="questions that may wait for a reader; beyond, a fast 503")
     answer_cache_size: int = Field(1024, ge=0, description="answers kept per index version (0 = no cache)")
     reading_cache_size: int = Field(
         50_000, ge=0, description="passage readings remembered across index versions, so an update only re-reads "

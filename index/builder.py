@@ -16,7 +16,8 @@ import numpy as np
 
 from core.errors import IndexNotReady, IndexUnusable
 from core.types import Article, Passage
-from index.chunking import ChunkingParams, chunk_document
+from index.budget import BudgetClock
+from index.chunking import Check, ChunkingParams, chunk_document
 from index.cleaning import content_lines
 from index.embedding import Embedder
 from index.ingest import SkippedFile, SourceFile, read_corpus
@@ -45,10 +46,69 @@ def index_spec(embedder: Embedder, params: ChunkingParams) -> IndexSpec:
                      max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens)
 
 
-def passages_for(article: Article, embedder: Embedder, params: ChunkingParams) -> list[Passage]:
+def passages_for(article: Article, embedder: Embedder, params: ChunkingParams,
+                 check: Check | None = None) -> list[Passage]:
     """Clean and chunk one article, and tag each passage with when it happened (``index.timeline``)."""
-    passages = chunk_document(article.name, article.text, content_lines(article.text), embedder.count_tokens, params)
+    passages = chunk_document(article.name, article.text, content_lines(article.text), embedder.count_tokens, params,
+                              check)
     return with_times(passages, article.text, article.meta.published)
+
+
+@dataclass(frozen=True)
+class PreparedSource:
+    """One source file read, chunked, embedded and tokenized: everything an index update needs of it,
+    computed without the index (so without the writer lock)."""
+
+    source: SourceFile
+    passages: list[Passage]
+    vectors: np.ndarray
+    tokens: list[list[str]]
+    counts: dict[str, int]  # passages per article
+    split_s: float = 0.0
+    embed_s: float = 0.0
+
+
+EMBED_BATCH = 64  # passages embedded between two budget checks
+
+
+def prepare(sources: list[SourceFile], embedder: Embedder, params: ChunkingParams, show_progress: bool = False,
+            clock: BudgetClock | None = None) -> list[PreparedSource]:
+    """Chunk, date, embed and tokenize ``sources``; with a ``clock``, refuse (``DocumentOverBudget``) work
+    that would overrun its budget."""
+    check = clock.check if clock is not None else None
+    cut: list[tuple[SourceFile, list[Passage], dict[str, int], float]] = []
+    for source in sources:
+        started = time.perf_counter()
+        passages: list[Passage] = []
+        counts: dict[str, int] = {}
+        for article in source.articles:
+            article_passages = passages_for(article, embedder, params, check)
+            counts[article.name] = len(article_passages)
+            passages.extend(article_passages)
+        cut.append((source, passages, counts, time.perf_counter() - started))
+    if clock is None:
+        texts = [p.text for _, passages, _, _ in cut for p in passages]
+        vectors = embedder.embed_passages(texts, show_progress=show_progress)
+        embed_s = 0.0
+    else:
+        clock.expect_passages(sum(len(c[1]) for c in cut))
+        started = time.perf_counter()
+        texts = [p.text for _, passages, _, _ in cut for p in passages]
+        batches = []
+        for i in range(0, len(texts), EMBED_BATCH):
+            clock.check()
+            batches.append(embedder.embed_passages(texts[i:i + EMBED_BATCH]))
+        vectors = np.concatenate(batches) if batches else np.zeros((0, embedder.dim), np.float32)
+        embed_s = time.perf_counter() - started
+    prepared: list[PreparedSource] = []
+    offset = 0
+    for source, passages, counts, split_s in cut:
+        n = len(passages)
+        prepared.append(PreparedSource(source, passages, vectors[offset:offset + n],
+                                       [bm25_tokens(p.text) for p in passages], counts, split_s,
+                                       embed_s * n / max(len(texts), 1)))
+        offset += n
+    return prepared
 
 
 def empty_snapshot(spec: IndexSpec, embedder_path: str = "") -> IndexSnapshot:
@@ -84,38 +144,38 @@ def apply_changes(base: IndexSnapshot, upserts: list[SourceFile], removals: list
                   params: ChunkingParams, show_progress: bool = False,
                   embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
     """A new (unpublished) snapshot: ``base`` with the articles of ``upserts`` (re)indexed and the
-    source files ``removals`` dropped (a source's documents are replaced as a whole).
+    source files ``removals`` dropped (``prepare`` then ``merge``). Returns the snapshot and how many
+    passages the upserted sources became."""
+    return merge(base, prepare(upserts, embedder, params, show_progress), removals, embedding_model_path)
 
-    Only the new passages are embedded and tokenized; the vectors and lexical tokens of the others
-    are carried over. Returns the snapshot and how many passages the upserted sources became.
-    """
+
+def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str],
+          embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
+    """``base`` with the prepared sources in (a source's documents are replaced as a whole) and the
+    source files ``removals`` out. The vectors and lexical tokens of the other passages are carried
+    over, so this costs no model work: it is what runs under the writer lock."""
     replaced: set[str] = set()
-    for source in [u.name for u in upserts] + list(removals):
+    for source in [u.source.name for u in upserts] + list(removals):
         replaced |= documents_of(base, source)
-    replaced |= {a.name for u in upserts for a in u.articles}
+    replaced |= {a.name for u in upserts for a in u.source.articles}
     keep = [i for i, p in enumerate(base.passages) if p.file not in replaced]
-    new_passages: list[Passage] = []
-    counts: dict[str, int] = {}
-    for source in upserts:
-        for article in source.articles:
-            cut = passages_for(article, embedder, params)
-            counts[article.name] = len(cut)
-            new_passages.extend(cut)
-    new_vectors = embedder.embed_passages([p.text for p in new_passages], show_progress=show_progress)
+    new_passages = [p for u in upserts for p in u.passages]
+    new_vectors = [u.vectors for u in upserts]
     passages = [base.passages[i] for i in keep] + new_passages
-    vectors = np.concatenate([base.vectors[keep], new_vectors]) if keep else new_vectors
+    vectors = np.concatenate([base.vectors[keep], *new_vectors]) if (keep or new_vectors) else base.vectors[:0]
     documents = {n: e for n, e in base.documents.items() if n not in replaced}
     texts = {n: t for n, t in base.texts.items() if n not in replaced}
-    for source in upserts:
-        for article in source.articles:
-            documents[article.name] = _entry(source, article, counts[article.name])
+    for u in upserts:
+        for article in u.source.articles:
+            documents[article.name] = _entry(u.source, article, u.counts[article.name])
             if article.meta.format != "txt":
                 texts[article.name] = article.text
-    tokens = [base.lexical.tokens[i] for i in keep] + [bm25_tokens(p.text) for p in new_passages]
+    tokens = [base.lexical.tokens[i] for i in keep] + [t for u in upserts for t in u.tokens]
     order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
     snapshot = IndexSnapshot(spec=base.spec, passages=[passages[i] for i in order],
-                             vectors=np.ascontiguousarray(vectors[order], dtype=np.float32), documents=documents,
-                             texts=texts, embedding_model_path=embedding_model_path or base.embedding_model_path,
+                             vectors=np.ascontiguousarray(vectors[order], dtype=np.float32).reshape(-1, base.spec.dim),
+                             documents=documents, texts=texts,
+                             embedding_model_path=embedding_model_path or base.embedding_model_path,
                              lexical=LexicalIndex([tokens[i] for i in order]))
     return snapshot, len(new_passages)
 

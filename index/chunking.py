@@ -22,6 +22,12 @@ from core.types import Passage
 CLEANING_VERSION = 2  # 2: passages carry when they happened (index.timeline)
 
 TokenCounter = Callable[[str], int]
+Check = Callable[[], None]  # called between pieces of work; raises to stop (``index.budget.BudgetClock.check``)
+
+# the sentence splitter (pysbd) is quadratic in the length of what it is given; a longer line is first
+# cut at its last sentence-like end (else a space) before this many characters, so splitting stays linear
+SEGMENTER_MAX_CHARS = 2000
+_SENTENCE_END = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+")
 
 
 @dataclass(frozen=True)
@@ -54,36 +60,74 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False)
 
 
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence ranges inside ``text[start:end]``: whitespace-trimmed, in order, never across a newline."""
+def bounded_pieces(line: str, limit: int = SEGMENTER_MAX_CHARS) -> list[tuple[int, int]]:
+    """``line`` cut into consecutive ranges of at most ``limit`` characters, each ending after a
+    sentence-like end (``. ``, ``?" ``) where there is one, else after a space, else at the limit."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while len(line) - start > limit:
+        window = line[start:start + limit]
+        cut = 0
+        for m in _SENTENCE_END.finditer(window):
+            cut = m.end()
+        if cut == 0:
+            cut = window.rfind(" ") + 1
+        if cut <= 0:
+            cut = limit
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, len(line)))
+    return pieces
+
+
+def sentence_spans(text: str, start: int, end: int, check: Check | None = None) -> list[tuple[int, int]]:
+    """Sentence ranges inside ``text[start:end]``: whitespace-trimmed, in order, never across a newline.
+
+    Linear in the length of the text (see ``SEGMENTER_MAX_CHARS``); ``check`` is called before each piece."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text[start:end]):
-        line_start, line_text = start + line.start(), line.group()
-        local = 0
-        for sentence in _segmenter().segment(line_text):
-            piece = sentence.strip()
-            found = line_text.find(piece, local) if piece else -1
-            if found < 0:
-                if not piece:
-                    continue
-                # the segmenter altered the text: the rest of the line becomes one sentence
-                rest = line_text[local:]
-                found, piece = local + len(rest) - len(rest.lstrip()), rest.strip()
-            spans.append((line_start + found, line_start + found + len(piece)))
-            local = found + len(piece)
-            if local >= len(line_text.rstrip()):
-                break
+        for piece_start, piece_end in bounded_pieces(line.group()):
+            if check is not None:
+                check()
+            spans.extend(_segment(text, start + line.start() + piece_start, line.group()[piece_start:piece_end]))
     return [s for s in spans if s[1] > s[0]]
 
 
+def _segment(text: str, line_start: int, line_text: str) -> list[tuple[int, int]]:
+    """The sentences pysbd finds in one bounded piece of a line, as ranges of ``text``."""
+    spans: list[tuple[int, int]] = []
+    local = 0
+    for sentence in _segmenter().segment(line_text):
+        piece = sentence.strip()
+        found = line_text.find(piece, local) if piece else -1
+        if found < 0:
+            if not piece:
+                continue
+            # the segmenter altered the text: the rest of the piece becomes one sentence
+            rest = line_text[local:]
+            found, piece = local + len(rest) - len(rest.lstrip()), rest.strip()
+        spans.append((line_start + found, line_start + found + len(piece)))
+        local = found + len(piece)
+        if local >= len(line_text.rstrip()):
+            break
+    return spans
+
+
 def _split_long(text: str, span: tuple[int, int], max_tokens: int, count: TokenCounter) -> list[tuple[int, int]]:
-    """Split one over-long sentence at word boundaries into pieces of at most ``max_tokens``."""
+    """Split one over-long sentence at word boundaries into pieces of at most ``max_tokens``.
+
+    Words are counted one at a time (a word-piece tokenizer never joins two whitespace-separated
+    words, so a piece's count is the sum of its words'), which keeps this linear in the sentence."""
     words = [(span[0] + m.start(), span[0] + m.end()) for m in re.finditer(r"\S+", text[span[0]:span[1]])]
     pieces: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
-        j = i + 1
-        while j < len(words) and count(text[words[i][0]:words[j][1]]) <= max_tokens:
+        j, total = i, 0
+        while j < len(words):
+            n = count(text[words[j][0]:words[j][1]])
+            if j > i and total + n > max_tokens:
+                break
+            total += n
             j += 1
         pieces.append((words[i][0], words[j - 1][1]))
         i = j
@@ -95,11 +139,12 @@ def passage_id(file: str, start: int, end: int) -> str:
 
 
 def chunk_document(file: str, text: str, lines: Sequence[tuple[int, int]], count: TokenCounter,
-                   params: ChunkingParams = ChunkingParams()) -> list[Passage]:
+                   params: ChunkingParams = ChunkingParams(), check: Check | None = None) -> list[Passage]:
+    """The passages of one article; ``check`` is called between pieces of work (it may raise to stop)."""
     passages: list[Passage] = []
     for seg_start, seg_end in segments(text, lines):
         sentences: list[tuple[int, int]] = []
-        for span in sentence_spans(text, seg_start, seg_end):
+        for span in sentence_spans(text, seg_start, seg_end, check):
             n = count(text[span[0]:span[1]])
             if n > params.max_tokens:
                 sentences.extend(_split_long(text, span, params.max_tokens, count))

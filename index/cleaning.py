@@ -41,6 +41,11 @@ _BOILERPLATE_LINE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# furniture lines are short; longer lines are never matched against the patterns below, whose cost
+# grows faster than the line (a 200,000-character line without spaces took minutes)
+MAX_FURNITURE_CHARS = 1000
+MAX_COMPARED_CHARS = 2000  # lines compared for near-duplicates (difflib is quadratic)
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _BYLINE = re.compile(r"^\s*by\s+\S", re.IGNORECASE)
 
@@ -82,7 +87,7 @@ def _words(line: str) -> list[str]:
 def is_boilerplate_line(line: str) -> bool:
     """True for a line that is page furniture whatever its context."""
     stripped = line.strip()
-    if not stripped:
+    if not stripped or len(stripped) > MAX_FURNITURE_CHARS:
         return False
     words = _words(stripped)
     if words and len(words) <= 6 and all(w in _NAV_WORDS for w in words):
@@ -101,7 +106,7 @@ def _near_duplicate(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    if min(len(a), len(b)) < 20:
+    if min(len(a), len(b)) < 20 or max(len(a), len(b)) > MAX_COMPARED_CHARS:
         return False
     return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
 
@@ -142,7 +147,8 @@ def content_lines(text: str) -> list[tuple[int, int]]:
     kept = [i for i in nonblank if keep[i]]
     if len(kept) >= 2:
         prev, last = kept[-2], kept[-1]
-        if any(_BYLINE.match(lines[i].text) or _EMAIL.search(lines[i].text) for i in nonblank if prev < i < last):
+        if any(_BYLINE.match(lines[i].text) or (len(lines[i].text) <= MAX_FURNITURE_CHARS and _EMAIL.search(lines[i].text))
+               for i in nonblank if prev < i < last):
             keep[last] = False
 
     return [(lines[i].start, lines[i].end) for i in nonblank if keep[i]]

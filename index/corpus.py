@@ -1,10 +1,12 @@
 """Editing the corpus folder, one article at a time, with the index following every change.
 
-``CorpusEditor`` is the write path of the product: validate the name → embed the change →
-write (or delete) the file → write the new index version → publish the new snapshot. It takes the
-writer lock for the whole change, so one writer at a time (across processes) edits the folder
-and the index. If writing the index fails, the file change is rolled back: the folder and the
-live index never disagree because of a failed write.
+``CorpusEditor`` is the write path of the product: validate the name → read, chunk and embed the
+change (``index.builder.prepare``, within the document's time budget, ``index.budget``) → take the
+writer lock → merge it into the version live on disk → write (or delete) the file → write the new
+index version → publish the new snapshot. Only the cheap steps hold the writer lock, so one slow
+document does not hold up the other writers (one at a time, across processes). If writing the
+index fails, the file change is rolled back: the folder and the live index never disagree because
+of a failed write.
 
 It knows nothing of questions: whoever serves them gives it ``live`` (the snapshot in memory,
 if any) and ``publish`` (make a new snapshot live for new questions).
@@ -21,8 +23,10 @@ from pathlib import Path
 from core.errors import (DocumentChanged, DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument,
                          StorageFailed)
 from core.files import write_atomically
-from core.names import ARTICLE_SUFFIXES, split_document_name, validate_document_name, validate_read_name
-from index.builder import apply_changes, documents_of, index_spec, load_reusable
+from core.names import (ARTICLE_SUFFIXES, normalize_name, split_document_name, validate_document_name,
+                        validate_read_name)
+from index.budget import IndexingBudget
+from index.builder import documents_of, index_spec, load_reusable, merge, prepare
 from index.chunking import ChunkingParams
 from index.embedding import Embedder
 from index.ingest import decode_article, inside_folder, read_source, sha256_bytes, sidecar_path
@@ -46,7 +50,7 @@ class DocumentChange:
 class CorpusEditor:
     def __init__(self, corpus_dir: Path, store: FaissStore, embedder: Embedder, chunking: ChunkingParams,
                  max_document_bytes: int, live: Callable[[], IndexSnapshot | None],
-                 publish: Callable[[IndexSnapshot], None]) -> None:
+                 publish: Callable[[IndexSnapshot], None], budget: IndexingBudget | None = None) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.store = store
         self.embedder = embedder
@@ -54,6 +58,8 @@ class CorpusEditor:
         self.max_document_bytes = max_document_bytes
         self._live = live
         self._publish = publish
+        self.budget = budget or IndexingBudget(seconds=60.0)
+        self._verified: dict[Path, tuple[int, int, int, str]] = {}  # path -> (inode, size, mtime_ns, sha256)
 
     # ------------------------------------------------------------------ paths
     def inside_corpus(self, name: str) -> Path | None:
@@ -78,7 +84,7 @@ class CorpusEditor:
     # ------------------------------------------------------------------ reading
     def _source_bytes(self, name: str, snapshot: IndexSnapshot) -> bytes:
         """The bytes of the corpus file a document of ``snapshot`` was read from, as they were indexed."""
-        validate_read_name(name)
+        name = validate_read_name(normalize_name(name))
         entry = snapshot.documents.get(name)
         if entry is None:
             raise DocumentNotFound(f"no document named {name[:80]!r}")
@@ -96,9 +102,40 @@ class CorpusEditor:
         """The text citations of a document index into: a plain-text file's content, or the extracted text
         of any other format (stored with the index version). Never a file outside the corpus folder."""
         data = self._source_bytes(name, snapshot)
+        name = normalize_name(name)
         if name in snapshot.texts:
             return snapshot.texts[name]
         return decode_article(name, data)
+
+    def changed_documents(self, snapshot: IndexSnapshot, names: set[str]) -> set[str]:
+        """The documents among ``names`` whose source file on disk no longer holds the bytes ``snapshot``
+        indexed (changed, gone, or now a link out of the folder): their offsets cannot be trusted.
+
+        A file is hashed again only when its inode, size or modification time changed since it was last
+        found intact, so this costs one ``stat`` per file on the question path."""
+        changed: set[str] = set()
+        for name in names:
+            entry = snapshot.documents.get(name)
+            if entry is None:
+                continue
+            path = self.inside_corpus(entry.source_of(name))
+            try:
+                if path is None:
+                    raise FileNotFoundError(name)
+                st = path.stat()
+                seen = self._verified.get(path)
+                key = (st.st_ino, st.st_size, st.st_mtime_ns)
+                if seen is not None and seen[:3] == key and seen[3] == entry.sha256:
+                    continue
+                digest = sha256_bytes(path.read_bytes())
+            except OSError:
+                changed.add(name)
+                continue
+            if digest == entry.sha256:
+                self._verified[path] = (*key, digest)
+            else:
+                changed.add(name)
+        return changed
 
     def read_original(self, name: str, snapshot: IndexSnapshot) -> bytes:
         """The original bytes of the corpus file a document was read from."""
@@ -110,13 +147,20 @@ class CorpusEditor:
         embedded. ``content_format`` (e.g. ``"html"``) gives the format of a name without a known
         suffix, which is then added to the name. When this returns, new questions are answered from
         an index that contains it."""
+        name = normalize_name(name)
         if content_format and isinstance(name, str) and not name.endswith(ARTICLE_SUFFIXES):
             name = f"{name}.{content_format}"
         path = self._writable_path(name)
         if len(data) > self.max_document_bytes:
             raise DocumentTooLarge(f"document is {len(data)} bytes; the limit is {self.max_document_bytes}")
+        clock = self.budget.start(len(data))
         side = self.inside_corpus(sidecar_path(Path(name)).as_posix())
         source = read_source(name, data, side.read_bytes() if side is not None and side.is_file() else None)
+        clock.check()
+        # the model work, outside the writer lock: it depends on this document alone
+        prepared = prepare([source], self.embedder, self.chunking, clock=clock)
+        self.budget.observe(sum(len(a.text) for a in source.articles), prepared[0].split_s,
+                            len(prepared[0].passages), prepared[0].embed_s)
         with self.store.writer_lock(timeout_s=WRITER_LOCK_TIMEOUT_S):
             base = self._base()
             created = not documents_of(base, name)
@@ -127,7 +171,7 @@ class CorpusEditor:
                                       ) from None
             if path.is_dir():
                 raise InvalidDocument(f"invalid document name {name[:80]!r}: it is a folder")
-            snapshot, n_passages = apply_changes(base, [source], [], self.embedder, self.chunking)
+            snapshot, n_passages = merge(base, prepared, [])
             previous = path.read_bytes() if path.is_file() else None
             write_atomically(path, data)
             published = self._write_index(snapshot, undo=lambda: self._restore(path, previous))
@@ -137,6 +181,7 @@ class CorpusEditor:
 
     def remove(self, name: str) -> DocumentChange:
         """Delete one corpus file (and every article read from it) from the folder and the index."""
+        name = normalize_name(name)
         if isinstance(name, str) and split_document_name(name)[1] is not None:
             raise InvalidDocument(f"{name[:80]!r} is one article of {split_document_name(name)[0]!r}: delete or "
                                   "replace that file to change its articles")
@@ -145,7 +190,7 @@ class CorpusEditor:
             base = self._base()
             if not documents_of(base, name) and not path.is_file():
                 raise DocumentNotFound(f"no document named {name!r}")
-            snapshot, _ = apply_changes(base, [], [name], self.embedder, self.chunking)
+            snapshot, _ = merge(base, [], [name])
             previous = path.read_bytes() if path.is_file() else None
             if previous is not None:
                 path.unlink()

@@ -11,8 +11,10 @@ At index time every article's text is searched once (``index.dates.find_time_men
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from datetime import date
+from itertools import accumulate
 
 from core.types import Passage, TimeTag
 from index.dates import DateRange, TimeMention, find_time_mentions, parse_date
@@ -32,18 +34,27 @@ def article_tag(published: str | None) -> TimeTag | None:
 
 
 def with_times(passages: list[Passage], text: str, published: str | None) -> list[Passage]:
-    """``passages`` (slices of ``text``) with their ``times`` filled in."""
+    """``passages`` (slices of ``text``) with their ``times`` filled in (n log n in the mentions)."""
     day: date | None = parse_date(published) if published else None
     mentions = find_time_mentions(text, day)
     article = article_tag(published)
+    by_start = sorted(range(len(mentions)), key=lambda i: (mentions[i].start, i))
+    starts = [mentions[i].start for i in by_start]
+    by_end = sorted(range(len(mentions)), key=lambda i: mentions[i].end)
+    ends = [mentions[i].end for i in by_end]
+    latest = list(accumulate(by_end, max))  # latest[k]: the last mention (text order) among the k+1 ending first
     dated: list[Passage] = []
     for p in passages:
-        inside = [_tag(m, "passage") for m in mentions if p.start <= m.start and m.end <= p.end]
-        tags = list(inside)
+        inside = []
+        for k in range(bisect_left(starts, p.start), bisect_left(starts, p.end)):
+            i = by_start[k]
+            if mentions[i].end <= p.end:
+                inside.append(i)
+        tags = [_tag(mentions[i], "passage") for i in sorted(inside)]
         if not inside:
-            earlier = [m for m in mentions if m.end <= p.start]
-            if earlier:
-                tags.append(_tag(earlier[-1], "before"))
+            k = bisect_right(ends, p.start) - 1
+            if k >= 0:
+                tags.append(_tag(mentions[latest[k]], "before"))
         if article is not None:
             tags.append(article)
         dated.append(replace(p, times=tuple(tags)))

@@ -18,7 +18,8 @@ import numpy as np
 
 from core.errors import IndexNotReady, InvalidRequest
 from core.settings import Settings, check_top_k
-from core.types import AskedTime, AskResult, DocumentFilter, FilterOutcome
+from core.types import Answer, AskedTime, AskResult, DocumentFilter, FilterOutcome, NoAnswer
+from index.budget import IndexingBudget
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
@@ -54,7 +55,8 @@ class QAService:
         self._reading = CachingReader(self.reader, s.reading_cache_size)
         self.corpus = CorpusEditor(s.corpus_dir, self.store, self.embedder, self.chunking, s.max_document_bytes,
                                    live=lambda: self._retriever.snapshot if self._retriever is not None else None,
-                                   publish=self.use_snapshot)
+                                   publish=self.use_snapshot,
+                                   budget=IndexingBudget(seconds=s.document_time_budget_s))
 
     # ------------------------------------------------------------------ lifecycle
     def warm_up(self, load_index: bool = True) -> None:
@@ -135,7 +137,28 @@ class QAService:
         if cached:
             total = round((time.perf_counter() - t0) * 1000, 1)
             result = replace(result, question=question, timings_ms={"retrieve": 0.0, "read": 0.0, "total": total})
-        return result
+        return self._only_intact_citations(result, retriever.snapshot)
+
+    def _only_intact_citations(self, result: AskResult, snapshot: IndexSnapshot) -> AskResult:
+        """``result`` without citations of files that changed on disk since they were indexed (the
+        offsets would point at other words); an answer left without citations is dropped."""
+        cited = {c.file for a in (*result.answers, *result.other_events) for c in a.citations}
+        changed = self.corpus.changed_documents(snapshot, cited)
+        if not changed:
+            return result
+        log.warning("not citing %s: changed on disk since indexed (run `citeqa index` or upload it again)",
+                    ", ".join(sorted(changed)))
+
+        def keep(answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
+            kept = (replace(a, citations=tuple(c for c in a.citations if c.file not in changed)) for a in answers)
+            return tuple(a for a in kept if a.citations)
+
+        answers = keep(result.answers)
+        no_answer = result.no_answer
+        if not answers and no_answer is None:
+            no_answer = NoAnswer(score=result.answers[0].score if result.answers else 0.0, threshold=self.threshold)
+        return replace(result, answers=answers, other_events=keep(result.other_events), no_answer=no_answer,
+                       documents={n: m for n, m in result.documents.items() if n not in changed})
 
     def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
                 threshold: float, filters: DocumentFilter | None, as_of: date) -> AskResult:

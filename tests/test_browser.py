@@ -10,21 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SEEDS, reader_model_path
+from tests.conftest import SEEDS
+from tests.live_server import Server, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -35,55 +29,6 @@ MISSILE_QUESTION = "How far did the missile fly on November 7?"
 NO_ANSWER_QUESTION = "What is the boiling point of mercury?"
 # a screenshot of the chat page; `CITEQA_SCREENSHOT=docs/chat.png make test` refreshes the README's
 SCREENSHOT = Path(os.environ.get("CITEQA_SCREENSHOT", tempfile.gettempdir() + "/citeqa-chat.png"))
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-    corpus: Path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(corpus: Path, index: Path, log: Path, threshold: str) -> Server:
-    port = free_port()
-    env = {**os.environ, "CITEQA_CORPUS_DIR": str(corpus), "CITEQA_INDEX_DIR": str(index),
-           "CITEQA_READER_MODEL": reader_model_path(), "CITEQA_NO_ANSWER_THRESHOLD": threshold,
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    env.pop("CITEQA_API_KEY", None)
-    with open(log, "wb") as out:
-        command = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, corpus=corpus)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise AssertionError(f"server not ready after 300 s:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        os.kill(server.process.pid, signal.SIGTERM)
-        try:
-            server.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(server.process.pid, signal.SIGKILL)
-            server.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +170,23 @@ def test_source_view_reports_bad_links(answering_server, page):
     page.wait_for_function("() => document.getElementById('span-info').textContent.length > 0")
     assert "not inside this document" in page.locator("#span-info").inner_text()
     assert page.locator("mark").count() == 0
+
+
+def test_api_docs_work_offline(answering_server, page):
+    """/docs is Swagger UI served by the app itself (no CDN), under a CSP, listing every endpoint."""
+    outside: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith(answering_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    response = page.goto(answering_server.url + "/docs")
+    assert response.status == 200 and "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/v1/ask", "/v1/documents", "/readyz"} <= {p.replace("\u200b", "") for p in paths}
+    assert outside == [] and page.problems == []

@@ -6,12 +6,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 
 import pytest
 
 import index.store
-from core.errors import IndexCorrupt, StorageFailed
+from core.errors import DocumentOverBudget, IndexCorrupt, StorageFailed, WriteConflict
 from core.settings import Settings
+from index.budget import IndexingBudget
 from index.consistency import check_consistency
 from index.ingest import read_corpus
 from index.store import FaissStore
@@ -96,3 +98,68 @@ def test_links_out_of_the_corpus_folder_are_not_followed(fake_service, tmp_path)
     assert [(s.name, s.reason) for s in skipped] == [("link.txt", "a link to a file outside the corpus folder")]
     report = fake_service.build_index()
     assert "link.txt" not in fake_service.snapshot.documents and report.skipped
+
+
+# ---------------------------------------------------------------- bounded work per document
+def one_line_article(size: int) -> bytes:
+    words = ["The", "missile", "flew", "700", "kilometers", "before", "it", "fell", "into", "the", "sea."]
+    text = " ".join(words[i % len(words)] for i in range(size // 4))
+    return text.encode()[:size].rsplit(b" ", 1)[0] + b"\n"
+
+
+@pytest.mark.parametrize("budget_s", [8.0, 3600.0])
+def test_a_two_megabyte_line_is_accepted_or_refused_within_seconds(fake_service, budget_s):
+    fake_service.corpus.budget = IndexingBudget(seconds=budget_s)
+    corpus = fake_service.settings.corpus_dir
+    before = {p.name: p.read_bytes() for p in corpus.iterdir()}
+    version = fake_service.snapshot.version
+    started = time.monotonic()
+    try:
+        change = fake_service.corpus.upsert("long-line.txt", one_line_article(2_000_000))
+    except DocumentOverBudget as exc:
+        assert exc.status == 413 and "CITEQA_DOCUMENT_TIME_BUDGET_S" in exc.message
+        assert_untouched(fake_service, before, version)
+    else:
+        assert change.passages > 1000 and (corpus / "long-line.txt").is_file()
+        assert check_consistency(fake_service.settings) == []
+    assert time.monotonic() - started < 10.0
+
+
+def test_an_upload_over_its_time_budget_changes_nothing(fake_service):
+    fake_service.corpus.budget = IndexingBudget(seconds=0.05, chars_per_s=1e9, passages_per_s=1e9)
+    slow = HashEmbedder()
+    slow.embed_passages = lambda texts, show_progress=False: (time.sleep(0.03), HashEmbedder().embed_passages(texts))[1]
+    fake_service.corpus.embedder = slow
+    before = {p.name: p.read_bytes() for p in fake_service.settings.corpus_dir.iterdir()}
+    version = fake_service.snapshot.version
+    article = ("The pier is 310 meters long. " * 40 + "\n\n") * 200  # ~7 batches of passages, 30 ms each
+    with pytest.raises(DocumentOverBudget, match="time budget"):
+        fake_service.corpus.upsert("slow.txt", article.encode())
+    assert_untouched(fake_service, before, version)
+
+
+def test_the_estimate_refuses_a_document_before_any_work(fake_service):
+    fake_service.corpus.budget = IndexingBudget(seconds=1.0, chars_per_s=1000.0)
+    with pytest.raises(DocumentOverBudget, match="would take about 5 s more"):
+        fake_service.corpus.upsert("big.txt", b"word " * 1000)
+
+
+def test_embedding_happens_outside_the_writer_lock(fake_service):
+    """While an upload is embedded, another writer can take the lock (and change another document)."""
+    store = FaissStore(fake_service.settings.index_dir)
+    held_elsewhere: list[bool] = []
+    embed = HashEmbedder().embed_passages
+
+    def embed_and_probe(texts, show_progress=False):
+        try:
+            with store.writer_lock(timeout_s=0):  # a second open file: conflicts with the editor's lock
+                held_elsewhere.append(False)
+        except WriteConflict:
+            held_elsewhere.append(True)
+        return embed(texts)
+
+    fake_service.corpus.embedder.embed_passages = embed_and_probe
+    fake_service.corpus.upsert("second.txt", b"A second pier opened on Friday.\n")
+    assert held_elsewhere == [False]
+    assert {"pier.txt", "second.txt"} <= set(fake_service.snapshot.documents)
+    assert check_consistency(fake_service.settings) == []

@@ -18,6 +18,7 @@ from index.store import FaissStore
 from qa.service import QAService
 from core.settings import Settings
 from tests.conftest import REPO
+from tests.crash_step import NEW_TEXT, STEPS
 from tests.hash_embedder import HashEmbedder
 
 KILLS = 25
@@ -81,3 +82,42 @@ def test_killed_writer_leaves_old_or_new_version(tmp_path):
     service.build_index()
     assert not list(index.glob(".tmp-*"))
     assert check_consistency(service.settings) == []
+
+
+OLD_PIER = "Harbor crews finished the pier on Monday.\n\nThe new pier is 310 meters long.\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", ["add", "replace", "remove"])
+@pytest.mark.parametrize("step", STEPS)
+def test_a_writer_killed_at_each_step_of_a_change(tmp_path, change, step):
+    """Killed between any two steps of one change, the folder and the index are each old or new, the
+    index loads, and start-up reconciliation leaves them in line (``citeqa check`` clean)."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "pier.txt").write_text(OLD_PIER, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=index, reader_model="unused")
+    QAService(settings, embedder=HashEmbedder()).build_index()
+    before = FaissStore(index).load()
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "crash_step.py"), str(corpus), str(index), change, step],
+                          cwd=REPO, capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+
+    name = "bridge.txt" if change == "add" else "pier.txt"
+    on_disk = (corpus / name).read_bytes() if (corpus / name).exists() else None
+    old = OLD_PIER.encode() if change != "add" else None
+    new = {"add": NEW_TEXT.replace(b"pier", b"bridge"), "replace": NEW_TEXT, "remove": None}[change]
+    assert on_disk in (old, new)
+    live = FaissStore(index).load()  # never corrupt, never half-written
+    assert live.version == before.version or step in ("current_switched", "published")
+    service = QAService(settings, embedder=HashEmbedder())
+    service.build_index()  # what the server does at start-up
+    assert not list(index.glob(".tmp-*"))
+    assert check_consistency(settings) == []
+    reconciled = service.store.load()
+    if on_disk is None:
+        assert name not in reconciled.documents
+    else:
+        passages = [p for p in reconciled.passages if p.file == name]
+        text = on_disk.decode()
+        assert passages and all(text[p.start:p.end] == p.text for p in passages)

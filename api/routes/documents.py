@@ -19,7 +19,7 @@ from api.errors import UnsupportedMediaType
 from api.routes import errors
 from api.schemas import DocumentChangeOut, DocumentInfo, DocumentRemoved, DocumentSpan, DocumentText, DocumentUpload
 from core.errors import InvalidDocument, InvalidRequest
-from core.names import ARTICLE_SUFFIXES, name_problem, validate_document_name, validate_read_name
+from core.names import ARTICLE_SUFFIXES, name_problem, normalize_name, validate_document_name, validate_read_name
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -53,7 +53,7 @@ def read_document(name: str, service: ServiceDep,
     citations index into); with ``start``/``end``, the span ``text[start:end]`` with context around it;
     with ``format=original``, the original file's bytes."""
     snapshot = service.snapshot
-    validate_read_name(name)
+    name = validate_read_name(normalize_name(name))
     if format == "original":
         data = service.corpus.read_original(name, snapshot)
         entry = snapshot.documents[name]
@@ -154,5 +154,5 @@ async def upsert_document(request: Request, response: Response, service: Service
                responses=errors(400, 401, 403, 404, 409, 503, 507))
 async def delete_document(name: str, service: ServiceDep) -> DocumentRemoved:
     """Delete an article from the corpus folder and the index."""
-    change = await run_in_threadpool(service.corpus.remove, validate_document_name(name))
+    change = await run_in_threadpool(service.corpus.remove, validate_document_name(normalize_name(name)))
     return DocumentRemoved(name=change.name, removed=change.removed, version=change.version)

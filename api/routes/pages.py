@@ -1,4 +1,6 @@
-"""The chat page (``/``) and the source view (``/view/{name}?start=&end=``): static files, no CDN."""
+"""The chat page (``/``), the source view (``/view/{name}?start=&end=``) and the API documentation
+(``/docs``: Swagger UI, its files served from the ``fastapi-offline`` package): static files, no CDN, so all
+of them work on a machine without internet."""
 
 from __future__ import annotations
 
@@ -32,6 +34,25 @@ async def source_view(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / "view.html", headers=PAGE_HEADERS)
 
 
+# Swagger UI styles its widgets with inline style attributes; scripts stay 'self' only. (ReDoc is not
+# served: it fetches its logo from a CDN.)
+DOCS_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'")}
+
+
+@router.get("/docs")
+async def api_docs() -> FileResponse:
+    """The interactive API documentation (Swagger UI) over ``/openapi.json``."""
+    return FileResponse(STATIC_DIR / "docs.html", headers=DOCS_HEADERS)
+
+
 def static_files() -> StaticFiles:
     """Mounted at ``/static`` by ``create_app``: the pages' CSS and JS."""
     return StaticFiles(directory=STATIC_DIR)
+
+
+def api_docs_files() -> StaticFiles:
+    """Mounted at ``/static/apidocs`` by ``create_app``: Swagger UI's own files."""
+    from importlib.resources import files
+
+    return StaticFiles(directory=str(files("fastapi_offline") / "static"))
