@@ -1,9 +1,14 @@
-"""Speed figures on this machine: index build, warm `ask` latency, reader latency per paragraph.
+"""Latency against answers, in one table: each way of reading, on the seeds and on SQuAD open mode.
 
-    python -m bench.latency [--corpus seeds] [--reader models/reader] [--repeats 30]
+    python -m bench.latency [--squad-sample 200] [--repeats 2] [--out bench/results/latency]
 
-Prints JSON. The reader figure is the issue's yardstick: one question against one paragraph of
-~256 tokens (question included), warm, median over repeats.
+For every configuration — the default (fp32 reader, reading in order of promise, top_k 8), top_k 5,
+top_k 8 reading every passage, and the other reader precisions — it prints ``ask`` p50/p95 (warm,
+answer and reading caches off, one question at a time), reader tokens read per question and the F1
+of the top answer: on the seed articles (``eval/gold/dev.jsonl``, each question ``--repeats``
+times) and on SQuAD dev-public open mode (``--squad-sample`` questions over its 1,048 paragraphs,
+the index the evaluation built under ``.citeqa/eval-cache``). Also one 256-token paragraph read
+alone, per precision. Writes ``latency.json`` and ``latency.png`` (p50 against F1) into ``--out``.
 """
 
 from __future__ import annotations
@@ -12,72 +17,171 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-QUESTIONS = [
-    "How far did the missile fly on November 7?", "Which missile model do officials believe was fired?",
-    "What time was the missile launched?", "Where did the USS George Washington arrive?",
-    "How many soldiers has Pyongyang sent to Russia?", "Who met Russian military officials in Pyongyang?",
-]
+CONFIGS: dict[str, dict[str, Any]] = {
+    "default (fp32, in order, top_k 8)": {},
+    "top_k 5": {"top_k": 5},
+    "top_k 8, read all": {"read_in_order": False},
+    "int8": {"reader_precision": "int8"},
+    "bf16": {"reader_precision": "bf16"},
+}
+SQUAD = Path("../shared/data/squad/dev-public-v1.1.json.gz")
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", default="seeds")
-    p.add_argument("--reader", default=None, help="reader checkpoint (default: settings)")
-    p.add_argument("--repeats", type=int, default=30)
-    args = p.parse_args(argv)
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
-    from qa.service import QAService
-    from core.settings import Settings
+
+def measure(service, questions, repeats: int, tokenizer) -> dict[str, float]:
+    from core.text import f1_score, metric_max_over_ground_truths
+
+    times, tokens, f1s = [], [], []
+    for _ in range(repeats):
+        for q in questions:
+            t = time.perf_counter()
+            result = service.ask(q.question)
+            times.append((time.perf_counter() - t) * 1000)
+            n_question = len(tokenizer(q.question, add_special_tokens=False)["input_ids"])
+            tokens.append(sum(n_question + 3 + len(tokenizer(p.text, add_special_tokens=False)["input_ids"])
+                              for p in result.passages[:result.passages_read]))
+            if q.answerable:
+                prediction = result.answers[0].text if result.answers else None
+                f1s.append(metric_max_over_ground_truths(f1_score, prediction, q.answers) if prediction else 0.0)
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1),
+            "tokens_read": round(statistics.mean(tokens), 1), "f1": round(100 * statistics.mean(f1s), 2) if f1s else None,
+            "questions": len(questions)}
+
+
+def one_paragraph_ms(reader, tokenizer, text: str, repeats: int = 30) -> float:
     from core.types import Passage
 
-    with tempfile.TemporaryDirectory() as tmp:
-        overrides = {"reader_model": args.reader} if args.reader else {}
-        settings = Settings(corpus_dir=Path(args.corpus), index_dir=Path(tmp) / "index", answer_cache_size=0,
-                            reading_cache_size=0, **overrides)  # every ask computed in full
-        service = QAService(settings)
-        t0 = time.perf_counter()
-        service.warm_up(load_index=False)
-        load_s = time.perf_counter() - t0
-        report = service.build_index()
-        service.reload()
+    question = "How far did the missile fly on November 7?"
+    ids = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    budget = 256 - 3 - len(tokenizer(question, add_special_tokens=False)["input_ids"])
+    paragraph = text[:ids["offset_mapping"][min(budget, len(ids["input_ids"])) - 1][1]]
+    passage = Passage("bench:0", "bench.txt", 0, len(paragraph), paragraph)
+    reader.read(question, [passage])
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        reader.read(question, [passage])
+        times.append((time.perf_counter() - t) * 1000)
+    return round(statistics.median(times), 1)
 
-        ask_ms = []
-        for i in range(args.repeats):
-            t = time.perf_counter()
-            service.ask(QUESTIONS[i % len(QUESTIONS)])
-            ask_ms.append((time.perf_counter() - t) * 1000)
 
-        tokenizer = service.reader._tokenizer
-        text = " ".join(p.text for p in service.snapshot.passages[:4])
-        ids = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        question = QUESTIONS[0]
-        budget = 256 - 3 - len(tokenizer(question, add_special_tokens=False)["input_ids"])
-        paragraph = text[:ids["offset_mapping"][budget - 1][1]]
-        passage = Passage("bench:0", "bench.txt", 0, len(paragraph), paragraph)
-        service.reader.read(question, [passage])
-        read_ms = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            service.reader.read(question, [passage])
-            read_ms.append((time.perf_counter() - t) * 1000)
+def plot(path: Path, rows: dict[str, dict[str, dict[str, float]]]) -> None:
+    import matplotlib
 
-    print(json.dumps({
-        "models_load_s": round(load_s, 2),
-        "index_build_s": round(report.seconds, 2), "files": report.files, "passages": report.passages,
-        "ask_ms": {"p50": round(statistics.median(ask_ms), 1), "p95": round(sorted(ask_ms)[int(0.95 * (len(ask_ms) - 1))], 1)},
-        "reader_one_256_token_paragraph_ms": {"p50": round(statistics.median(read_ms), 1), "min": round(min(read_ms), 1)},
-        "top_k": settings.top_k, "repeats": args.repeats,
-    }, indent=2))
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, corpus in zip(axes, ("seeds", "squad_open")):
+        for name, by_corpus in rows.items():
+            r = by_corpus.get(corpus)
+            if r and r["f1"] is not None:
+                ax.scatter(r["p50_ms"], r["f1"])
+                ax.annotate(name, (r["p50_ms"], r["f1"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.set_title(corpus)
+        ax.set_xlabel("ask p50 (ms)")
+        ax.set_ylabel("F1 of the top answer")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", type=Path, default=Path("seeds"))
+    p.add_argument("--gold", type=Path, default=Path("eval/gold/dev.jsonl"))
+    p.add_argument("--squad-sample", type=int, default=200, help="SQuAD open-mode questions (0: skip SQuAD)")
+    p.add_argument("--repeats", type=int, default=2, help="times each seed question is asked")
+    p.add_argument("--out", type=Path, default=Path("bench/results/latency"))
+    p.add_argument("--configs", nargs="*", default=list(CONFIGS), help="a subset of the configurations")
+    args = p.parse_args(argv)
+
+    from core.settings import Settings
+    from eval.goldsets import load_gold, spread
+    from eval.run import _squad_cache
+    from index.embedding import SentenceTransformerEmbedder
+    from qa.reader import TransformersReader
+    from qa.service import QAService
+
+    base = Settings(answer_cache_size=0, reading_cache_size=0)
+    embedder = SentenceTransformerEmbedder(base.embedding_model_path())
+    embedder.warm_up()
+    readers: dict[str, TransformersReader] = {}
+
+    def reader_for(precision: str) -> TransformersReader:
+        if precision not in readers:
+            readers[precision] = TransformersReader(base.reader_model, max_seq_len=base.max_seq_len,
+                                                    doc_stride=base.doc_stride, max_answer_len=base.max_answer_len,
+                                                    batch_size=base.reader_batch_size, precision=precision)
+            readers[precision].warm_up()
+        return readers[precision]
+
+    corpora: dict[str, tuple[Path, Path, list]] = {}
+    tmp = tempfile.TemporaryDirectory()
+    corpora["seeds"] = (args.corpus, Path(tmp.name) / "index", list(load_gold(args.gold).questions))
+    if args.squad_sample > 0:
+        if not SQUAD.is_file():
+            print(f"warning: {SQUAD} not found; SQuAD open mode skipped", file=sys.stderr)
+        else:
+            gold = load_gold(SQUAD)
+            cache = _squad_cache(gold, base, Path(".citeqa/eval-cache"))
+            if (cache / "index").is_dir():
+                questions = spread([q for q in gold.questions if q.answerable], args.squad_sample)
+                corpora["squad_open"] = (cache / "corpus", cache / "index", questions)
+            else:
+                print("warning: no SQuAD open-mode index yet (python -m eval.run --gold ... builds it); skipped",
+                      file=sys.stderr)
+
+    rows: dict[str, dict[str, dict[str, float]]] = {}
+    for name in args.configs:
+        overrides = CONFIGS[name]
+        rows[name] = {}
+        for corpus, (folder, index, questions) in corpora.items():
+            settings = base.model_copy(update={"corpus_dir": folder, "index_dir": index, **overrides})
+            service = QAService(settings, embedder=embedder, reader=reader_for(settings.reader_precision))
+            service.build_index()
+            service.reload()
+            service.ask(questions[0].question)  # warm
+            rows[name][corpus] = measure(service, questions, args.repeats if corpus == "seeds" else 1,
+                                         reader_for("fp32")._tokenizer)
+            print(f"{name:36s} {corpus:10s} {json.dumps(rows[name][corpus])}", file=sys.stderr, flush=True)
+
+    seed_text = " ".join(p.read_text(encoding="utf-8") for p in sorted(args.corpus.glob("*.txt")))
+    paragraph = {precision: one_paragraph_ms(reader_for(precision), reader_for("fp32")._tokenizer, seed_text)
+                 for precision in ("int8", "fp32", "bf16")}
+    tmp.cleanup()
+    record = {"configs": rows, "reader_one_256_token_paragraph_ms": paragraph, "cpu_threads": os.cpu_count(),
+              "squad_sample": args.squad_sample, "seed_repeats": args.repeats}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latency.json").write_text(json.dumps(record, indent=2) + "\n")
+    plot(args.out / "latency.png", rows)
+    lines = ["| configuration | seeds p50 / p95 ms | seeds tokens read | seeds F1 | SQuAD open p50 / p95 ms | "
+             "SQuAD tokens read | SQuAD F1 |", "|---|---|---|---|---|---|---|"]
+    for name, by_corpus in rows.items():
+        cells = []
+        for corpus in ("seeds", "squad_open"):
+            r = by_corpus.get(corpus)
+            cells += ([f"{r['p50_ms']} / {r['p95_ms']}", str(r["tokens_read"]), str(r["f1"])] if r else ["-"] * 3)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("reader, one 256-token paragraph, p50 ms: " + ", ".join(f"{k} {v}" for k, v in paragraph.items()))
+    print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -7,6 +7,8 @@ so every command works with the defaults from the repository root.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -59,6 +61,13 @@ class Settings(BaseSettings):
         "the question's time ('on November 7', 'in 2024', 'latest'), and gains (times the specificity of that time, see qa.timing) "
         "when it agrees; fitted on the generated temporal set (eval.temporal); 0 = off")
 
+    read_in_order: bool = Field(True, description="read the best-ranked passages first and stop once no unread "
+                                "passage could change the answer (qa.reading_order); false = read all top_k")
+    max_citations: int = Field(8, ge=1, le=50, description="citations per answer at most (corroborating sources "
+                               "are found by string search, qa.corroborate)")
+    corroboration_pool: int = Field(8, ge=0, le=50, description="passages retrieved after the top_k, searched (not "
+                                    "read) for more sources of each answer")
+
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")
 
@@ -66,6 +75,9 @@ class Settings(BaseSettings):
     doc_stride: int = Field(128, ge=16, le=256, description="overlap between reader windows of a long passage")
     max_answer_len: int = Field(30, ge=1, le=100, description="longest answer span in tokens")
     reader_batch_size: int = Field(16, ge=1, le=128)
+    reader_precision: Literal["fp32", "int8", "bf16"] = Field(
+        "fp32", description="reader arithmetic: fp32; int8 (attention layers dynamically quantized: ~10% faster, "
+        "readings depend slightly on batch-mates); bf16 (autocast: slower than fp32 on CPUs without AMX)")
     threads: int = Field(0, ge=0, description="torch threads; 0 = all cores")
 
     host: str = "127.0.0.1"

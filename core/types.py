@@ -124,6 +124,7 @@ class AskResult:
     filtered: "FilterOutcome | None" = None  # what a DocumentFilter left, when one was given
     matched_time: "AskedTime | None" = None  # the time the question asks about, when it names one
     other_events: tuple[Answer, ...] = ()  # answers the question's date ruled out, confident on the reader alone
+    passages_read: int = 0  # how many of ``passages`` the reader read (qa.reading_order)
 
 
 @dataclass(frozen=True)

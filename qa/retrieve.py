@@ -44,10 +44,12 @@ class HybridRetriever:
 
     def retrieve(self, question: str, top_k: int, query: np.ndarray | None = None,
                  documents: frozenset[str] | None = None,
-                 agrees: Callable[[Passage], float] | None = None) -> list[ScoredPassage]:
+                 agrees: Callable[[Passage], float] | None = None, extra: int = 0) -> list[ScoredPassage]:
         """The ``top_k`` best passages, best first; ``query`` is the question's embedding (1 x dim) if known;
         ``documents`` restricts the search to the passages of those documents; ``agrees`` (> 0 for a
-        passage whose dates agree with the question's time) adds the temporal ranking."""
+        passage whose dates agree with the question's time) adds the temporal ranking. With ``extra``,
+        the next ``extra`` passages of the fused ranking follow the ``top_k`` (for corroborating
+        citations; the first ``top_k`` are the same either way)."""
         rows = None
         if documents is not None:
             rows = np.array([i for i, p in enumerate(self.snapshot.passages) if p.file in documents], dtype=np.int64)
@@ -81,5 +83,8 @@ class HybridRetriever:
         best = ranked[:top_k - len(other_events)]
         best += [i for i in other_events if i not in best]
         best += [i for i in ranked if i not in best][:top_k - len(best)]
+        if extra > 0:
+            chosen = set(best)
+            best += [i for i in ranked if i not in chosen][:extra]
         similarity = self.snapshot.vectors[best] @ query[0] if best else []
         return [ScoredPassage(self.snapshot.passages[i], float(sim)) for i, sim in zip(best, similarity)]

@@ -18,14 +18,17 @@ import numpy as np
 
 from core.errors import IndexNotReady, InvalidRequest
 from core.settings import Settings, check_top_k
-from core.types import Answer, AskedTime, AskResult, DocumentFilter, FilterOutcome, NoAnswer
+from core.types import (Answer, AskedTime, AskResult, DocumentFilter, FilterOutcome, NoAnswer, Passage,
+                        PassageReading)
 from index.budget import IndexingBudget
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
-from qa.answers import assemble_with_events, relevance_weights
+from qa.answers import Judge, assemble_with_events, relevance_weights
+from qa.corroborate import corroborate
+from qa.reading_order import FIRST_BATCH, decided, log_weight
 from qa.cache import SingleFlightCache
 from qa.reader import Reader, TransformersReader
 from qa.reading_cache import CachingReader
@@ -45,7 +48,8 @@ class QAService:
         self.embedder = embedder or SentenceTransformerEmbedder(s.embedding_model_path())
         self.reader = reader or TransformersReader(s.reader_model, max_seq_len=s.max_seq_len,
                                                    doc_stride=s.doc_stride, max_answer_len=s.max_answer_len,
-                                                   batch_size=s.reader_batch_size, threads=s.threads)
+                                                   batch_size=s.reader_batch_size, threads=s.threads,
+                                                   precision=s.reader_precision)
         self.store = FaissStore(s.index_dir)
         self._retriever: HybridRetriever | None = None
         self._swap_lock = threading.Lock()
@@ -160,6 +164,21 @@ class QAService:
         return replace(result, answers=answers, other_events=keep(result.other_events), no_answer=no_answer,
                        documents={n: m for n, m in result.documents.items() if n not in changed})
 
+    def _read_in_order(self, question: str, passages: list[Passage], weights: dict[str, float], threshold: float,
+                       judge: Judge) -> list[PassageReading]:
+        """Readings of the first passages, best-ranked first: more are read only while an unread passage
+        could still change the top answer or the no-answer verdict (``qa.reading_order``)."""
+        if not self.settings.read_in_order or len(passages) <= FIRST_BATCH:
+            return self._reading.read(question, passages)
+        scale = self.reader.score_scale
+        readings = self._reading.read(question, passages[:FIRST_BATCH])
+        answers, no_answer, _ = assemble_with_events(readings, threshold, 1, weights, scale, judge=judge)
+        top = answers[0].score if answers else no_answer.score
+        unread = [log_weight(weights.get(p.id)) for p in passages[FIRST_BATCH:]]
+        if decided(top, threshold, unread, scale):
+            return readings
+        return readings + self._reading.read(question, passages[FIRST_BATCH:])
+
     def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
                 threshold: float, filters: DocumentFilter | None, as_of: date) -> AskResult:
         """retrieve → read → cite, on one pinned index version."""
@@ -174,19 +193,29 @@ class QAService:
         agrees = (lambda p: passage_agreement(p, constraint)) if constraint is not None and constraint.range else None
         query, _ = self._query_vectors.get_or_compute(question, lambda: self.embedder.embed_queries([question]))
         retrieved = retriever.retrieve(question, top_k, query=query, documents=allowed,
-                                       agrees=agrees if self.settings.time_weight > 0 else None)
+                                       agrees=agrees if self.settings.time_weight > 0 else None,
+                                       extra=self.settings.corroboration_pool)
+        pool, retrieved = retrieved[top_k:], retrieved[:top_k]
         passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
-        readings = self._reading.read(question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
         timing = TimeScorer(constraint, self.settings.time_weight, passages)
+        # a question naming a time is read in full: its other events' passages (qa.retrieve) must be read
+        readings = (self._reading.read(question, passages) if constraint is not None else
+                    self._read_in_order(question, passages, weights, threshold, timing.judge))
         answers, no_answer, others = assemble_with_events(readings, threshold, max_answers, weights,
                                                           self.reader.score_scale, judge=timing.judge)
+        unread = [(r.passage, r.similarity) for r in retrieved[len(readings):]] + [(r.passage, r.similarity)
+                                                                                  for r in pool]
+        if answers and unread:
+            best = max(r.similarity for r in retrieved)
+            answers = corroborate(answers, unread, best, self.settings.max_citations, judge=timing.judge)
         t2 = time.perf_counter()
         cited = {c.file for a in (*answers, *others) for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),
                                      "total": round((t2 - t0) * 1000, 1)}, index_version=snapshot.version,
+                         passages_read=len(readings),
                          documents={n: snapshot.documents[n].meta for n in sorted(cited) if n in snapshot.documents},
                          other_events=tuple(others), filtered=outcome, matched_time=None if constraint is None else AskedTime(
                              text=constraint.text, range=constraint.range.iso() if constraint.range else None,

@@ -79,6 +79,26 @@ def test_a_manifest_of_the_wrong_shape_is_corrupt(fake_service, manifest):
     path.write_text(json.dumps(manifest))
     with pytest.raises(IndexCorrupt):
         store.load()
+    # start-up recovers: a warning, a rebuild from the corpus folder, a consistent index
+    report = fake_service.build_index()
+    assert report.changed and report.embedded_files == ["pier.txt"]
+    assert store.load().version == report.version and check_consistency(fake_service.settings) == []
+
+
+@pytest.mark.parametrize("err", [errno.EROFS, errno.EACCES])
+def test_a_read_only_index_folder_is_a_503_that_changes_nothing(fake_service, monkeypatch, err):
+    """(Root ignores file modes, so the refusal is injected where the index is written.)"""
+    corpus = fake_service.settings.corpus_dir
+    before = {p.name: p.read_bytes() for p in corpus.iterdir()}
+    version = fake_service.snapshot.version
+
+    def refuse(path, data):
+        raise OSError(err, os.strerror(err))
+    monkeypatch.setattr(index.store, "write_synced", refuse)
+    with pytest.raises(StorageFailed, match="permission denied") as failed:
+        fake_service.corpus.upsert("pier.txt", ARTICLE.replace("310", "410").encode())
+    assert failed.value.status == 503
+    assert_untouched(fake_service, before, version)
 
 
 def test_current_must_name_a_version_inside_the_index(fake_service, tmp_path):

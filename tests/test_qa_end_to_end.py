@@ -55,7 +55,7 @@ def test_answer_scores_are_the_fitted_scale_of_the_readers_evidence(service):
     question = "How far did the missile fly?"  # no time named: the temporal signal only dates the answers
     result = service.ask(question)
     retrieved = service._retriever.retrieve(question, service.settings.top_k)
-    readings = service.reader.read(question, [r.passage for r in retrieved])
+    readings = service.reader.read(question, [r.passage for r in retrieved])[:result.passages_read]
     weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
     judge = TimeScorer(None, service.settings.time_weight, [r.passage for r in retrieved]).judge
     expected, _ = assemble(readings, 0.0, service.settings.max_answers, weights, scale, judge=judge)
@@ -164,3 +164,53 @@ def test_cli_check_reports_drift(tmp_path):
     assert f"{first.name}: changed on disk" in drift.stdout and "added.txt: in" in drift.stdout
     assert subprocess.run(cli + ["index"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
     assert subprocess.run(cli + ["check"], env=env, cwd=REPO, capture_output=True, timeout=300).returncode == 0
+
+
+def _undated_dev_questions() -> list[str]:
+    from eval.goldsets import load_gold
+    from qa.question_time import parse_question_time
+
+    return [q.question for q in load_gold(GOLD_DEV).questions if q.answerable
+            and parse_question_time(q.question, __import__("datetime").date(2026, 12, 1)) is None]
+
+
+def test_reading_in_order_reads_less_and_answers_the_same(service, settings):
+    """Against reading all top_k passages: the same top answer with at least as many citations, fewer
+    passages read (the unread ones still cited by string search when they state the answer)."""
+    from qa.service import QAService
+
+    everything = QAService(settings.model_copy(update={"read_in_order": False, "answer_cache_size": 0}),
+                           embedder=service.embedder, reader=service.reader)
+    everything.reload()
+    in_order = QAService(settings.model_copy(update={"answer_cache_size": 0}), embedder=service.embedder,
+                         reader=service.reader)
+    in_order.reload()
+    read, questions = 0, _undated_dev_questions()
+    assert len(questions) >= 15
+    for q in questions:
+        full, quick = everything.ask(q), in_order.ask(q)
+        assert full.passages_read == len(full.passages) == settings.top_k
+        assert [a.text for a in quick.answers[:1]] == [a.text for a in full.answers[:1]], q
+        if full.answers:
+            assert len(quick.answers[0].citations) >= len(full.answers[0].citations), q
+            original = {c.file: (settings.corpus_dir / c.file).read_text(encoding="utf-8")
+                        for c in quick.answers[0].citations}
+            assert all(original[c.file][c.start:c.end] == quick.answers[0].text for c in quick.answers[0].citations)
+        read += quick.passages_read
+    assert read < 0.8 * settings.top_k * len(questions)
+
+
+def test_the_int8_reader_agrees_with_fp32(service, settings):
+    from qa.reader import TransformersReader
+
+    int8 = TransformersReader(settings.reader_model, precision="int8")
+    int8.warm_up()
+    assert service.reader.precision == "fp32"
+    same = 0
+    questions = _undated_dev_questions()
+    for q in questions:
+        passages = list(service.ask(q).passages)
+        best = lambda readings: max(((s.text, s.score) for r in readings for s in r.spans), key=lambda x: x[1],
+                                    default=(None, 0.0))[0]
+        same += best(service.reader.read(q, passages)) == best(int8.read(q, passages))
+    assert same >= 0.85 * len(questions), f"{same}/{len(questions)}"

@@ -4,7 +4,8 @@ Run ``python -m training.train --help`` (or ``citeqa train-reader --help``). The
 
 * features are tokenized once and cached (``<run-dir>/features-*.pt``);
 * batches are length-bucketed and padded dynamically;
-* the forward/backward pass runs under bf16 autocast where the CPU supports it;
+* the forward/backward pass runs in fp32 (``--bf16`` for bf16 autocast: on this 2-core Xeon, with
+  AVX-512 BF16 but no AMX, bf16 trained at 7.4 examples/s against 9.7 in fp32, same loss);
 * a resumable checkpoint (model, optimizer, scheduler, data order, step) is written
   atomically every ``--save-every`` steps, and ``--resume`` picks it up again;
 * a light fp16 snapshot of the weights is kept every ``--snapshot-every`` steps so the
@@ -65,7 +66,7 @@ class TrainConfig:
     save_every: int = 200
     snapshot_every: int = 500
     threads: int = 2
-    bf16: bool = True
+    bf16: bool = False
 
 
 # ----------------------------------------------------------------------------- data
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
                   "negative_ratio", "removed_sentence_ratio", "mined_negative_ratio", "seed", "save_every", "snapshot_every", "threads"):
         default = TrainConfig.__dataclass_fields__[field].default
         p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
-    p.add_argument("--no-bf16", action="store_true", help="train in fp32")
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast (slower than fp32 on CPUs without AMX)")
     p.add_argument("--resume", action="store_true", help="continue from <run-dir>/checkpoint.pt")
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (timing runs)")
     args = p.parse_args(argv)
@@ -349,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
                       negative_ratio=args.negative_ratio,
                       removed_sentence_ratio=args.removed_sentence_ratio,
                       mined_negative_ratio=args.mined_negative_ratio, seed=args.seed, save_every=args.save_every,
-                      snapshot_every=args.snapshot_every, threads=args.threads, bf16=not args.no_bf16)
+                      snapshot_every=args.snapshot_every, threads=args.threads, bf16=args.bf16)
     train(cfg, resume=args.resume, max_steps=args.max_steps)
 
 
