@@ -36,3 +36,19 @@ def f1_score(prediction: str, ground_truth: str) -> float:
 
 def metric_max_over_ground_truths(metric, prediction: str, ground_truths: list[str]) -> float:
     return max(metric(prediction, gt) for gt in ground_truths)
+
+
+BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"), ("\u201c", "\u201d"))
+
+
+def unbalanced(span: str) -> bool:
+    """True when ``span`` has a bracket or double quote without its partner."""
+    for left, right in BRACKETS:
+        depth = 0
+        for ch in span:
+            depth += (ch == left) - (ch == right)
+            if depth < 0:
+                return True
+        if depth:
+            return True
+    return span.count('"') % 2 == 1

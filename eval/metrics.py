@@ -14,12 +14,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.text import exact_match_score, f1_score, metric_max_over_ground_truths
+from core.text import exact_match_score, f1_score, metric_max_over_ground_truths, unbalanced
 
 # metrics.json has exactly these keys (``--negatives`` adds NEGATIVE_KEYS)
 METRIC_KEYS = ("n", "n_answerable", "n_unanswerable", "exact_match", "f1", "has_ans_exact_match", "has_ans_f1",
-               "no_ans_accuracy", "recall_at_k", "mrr", "citations_valid", "latency_ms", "top_k", "mode",
-               "git_commit")
+               "no_ans_accuracy", "recall_at_k", "mrr", "citations_valid", "unbalanced_spans", "latency_ms", "top_k",
+               "mode", "git_commit")
 NEGATIVE_KEYS = ("negatives_abstain_rate", "hard_negatives_abstain_rate", "mined_negatives_abstain_rate",
                  "has_ans_f1_no_threshold")
 
@@ -176,6 +176,8 @@ def aggregate(results: Sequence[QuestionResult], mode: str, top_k: int | None, g
         "recall_at_k": _frac(recall),
         "mrr": _frac(mrr),
         "citations_valid": _mean([float(c.valid) for c in citations]),  # not rounded: 1.0 means every one
+        # returned answers with a bracket or double quote missing its partner (qa.reader.balance_span: never)
+        "unbalanced_spans": sum(unbalanced(a.text) for r in results for a in r.answers),
         "latency_ms": {"p50": None if p50 is None else round(p50, 1), "p95": None if p95 is None else round(p95, 1)},
         "top_k": top_k,
         "mode": mode,

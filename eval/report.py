@@ -59,13 +59,14 @@ class Target:
 def targets_for(gold_kind: str, mode: str, top_k: int | None) -> list[Target]:
     """The project's targets for this kind of run (citations must always be exact)."""
     citations = Target("citations_valid", "==", 1.0, "invariant")
+    balanced = Target("unbalanced_spans", "==", 0, "invariant")
     if gold_kind == "jsonl":
         return [Target("exact_match", ">=", 75), Target("f1", ">=", 85), Target("no_ans_accuracy", ">=", 0.8),
-                citations]
+                citations, balanced]
     if mode == "reader":
-        return [Target("exact_match", ">=", 70), Target("f1", ">=", 80), citations]
+        return [Target("exact_match", ">=", 70), Target("f1", ">=", 80), citations, balanced]
     note = "" if top_k == 5 else f"defined for top_k=5 (this run: {top_k})"
-    return [Target("f1", ">=", 65, note), citations]
+    return [Target("f1", ">=", 65, note), citations, balanced]
 
 
 _ROWS = (  # key, label
@@ -82,6 +83,7 @@ _ROWS = (  # key, label
     ("recall_at_k", "Recall@k (gold source retrieved)"),
     ("mrr", "MRR of the first gold source"),
     ("citations_valid", "Citations exact (fraction)"),
+    ("unbalanced_spans", "Answers with an unbalanced bracket or quote"),
 )
 
 

@@ -129,3 +129,20 @@ def test_answers_from_different_passages_are_ranked_by_evidence_not_probability(
     assert no_answer is None and [a.text for a in answers] == ["700 kilometers", "400 km"]
     assert abs(answers[0].score - 1 / (1 + math.exp(-10.0))) < 1e-9
     assert abs(answers[1].score - 1 / (1 + math.exp(-1.0))) < 1e-9
+
+
+def test_returned_spans_never_have_unbalanced_brackets_or_quotes():
+    from qa.reader import balance_span
+    from core.text import unbalanced
+
+    text = 'Liftoff came at 9:24 p.m. ET (0224 GMT on March 3) from pad "39A" [a note] and "the Cat in the Hat'
+    cut = lambda a, b: text[slice(*balance_span(text, a, b))]
+    assert cut(text.index("9:24"), text.index("on March")) == "9:24 p.m. ET "  # then tidy_span trims the space
+    assert cut(text.index("0224"), text.index(") from") + 6) == "0224 GMT on March 3"
+    assert cut(text.index('"39A'), text.index("[a") + 3) == '"39A" '
+    assert cut(text.index("the Cat"), len(text)) == "the Cat in the Hat"
+    assert unbalanced("(0224 GMT") and unbalanced('say "no') and not unbalanced("(ok) [fine] \u201cquote\u201d")
+    for a in range(0, len(text), 3):  # every span, made balanced
+        for b in range(a, len(text) + 1, 4):
+            s, e = balance_span(text, a, b)
+            assert a <= s <= e <= b and not unbalanced(text[s:e]), (a, b, text[s:e])
