@@ -127,6 +127,8 @@ class AskResponse(BaseModel):
     other_events: list[AnswerOut] = Field(default_factory=list, description="answers from events whose dates "
                                           "contradict the question's time, which the reader alone is confident of "
                                           "(scored by the reader alone): the same kind of event on another day")
+    runner_up: AnswerOut | None = Field(None, description="the best answer not returned among ``answers`` (it "
+                                         "scored less than half the first, or it is the threshold's next): shown folded")
     filters: FilterOut | None = None
     timings_ms: Timings
 
@@ -148,6 +150,7 @@ class AskResponse(BaseModel):
             question=result.question,
             answers=[answer(a) for a in result.answers],
             other_events=[answer(a) for a in result.other_events],
+            runner_up=answer(result.runner_up) if result.runner_up else None,
             matched_time=MatchedTime(text=result.matched_time.text, range=result.matched_time.range,
                                      order=result.matched_time.order, year_known=result.matched_time.year_known)
             if result.matched_time else None,

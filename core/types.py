@@ -125,6 +125,7 @@ class AskResult:
     matched_time: "AskedTime | None" = None  # the time the question asks about, when it names one
     other_events: tuple[Answer, ...] = ()  # answers the question's date ruled out, confident on the reader alone
     passages_read: int = 0  # how many of ``passages`` the reader read (qa.reading_order)
+    runner_up: Answer | None = None  # the best answer not returned (too far below the first), for transparency
 
 
 @dataclass(frozen=True)

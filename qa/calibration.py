@@ -1,6 +1,6 @@
 """The reader's calibration file, ``citeqa.json`` beside its weights: the one module that reads and writes it.
 
-    {"no_answer_threshold": 0.1459,                       answers scoring below it are withheld
+    {"no_answer_threshold": 0.18,                         answers scoring below it are withheld
      "score_scale": {"scale": 0.227, "offset": -0.949},   evidence -> score (``ScoreScale``)
      ...}                                                 provenance written by the fitting scripts
 

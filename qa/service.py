@@ -26,7 +26,7 @@ from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
-from qa.answers import Judge, assemble_with_events, relevance_weights
+from qa.answers import Judge, assemble_all, assemble_with_events, relevance_weights
 from qa.corroborate import corroborate
 from qa.reading_order import FIRST_BATCH, decided, log_weight
 from qa.cache import SingleFlightCache
@@ -146,7 +146,8 @@ class QAService:
     def _only_intact_citations(self, result: AskResult, snapshot: IndexSnapshot) -> AskResult:
         """``result`` without citations of files that changed on disk since they were indexed (the
         offsets would point at other words); an answer left without citations is dropped."""
-        cited = {c.file for a in (*result.answers, *result.other_events) for c in a.citations}
+        cited = {c.file for a in (*result.answers, *result.other_events, *([result.runner_up] if result.runner_up else []))
+                 for c in a.citations}
         changed = self.corpus.changed_documents(snapshot, cited)
         if not changed:
             return result
@@ -161,7 +162,9 @@ class QAService:
         no_answer = result.no_answer
         if not answers and no_answer is None:
             no_answer = NoAnswer(score=result.answers[0].score if result.answers else 0.0, threshold=self.threshold)
+        runner_up = keep((result.runner_up,))[0] if result.runner_up and keep((result.runner_up,)) else None
         return replace(result, answers=answers, other_events=keep(result.other_events), no_answer=no_answer,
+                       runner_up=runner_up,
                        documents={n: m for n, m in result.documents.items() if n not in changed})
 
     def _read_in_order(self, question: str, passages: list[Passage], weights: dict[str, float], threshold: float,
@@ -203,19 +206,19 @@ class QAService:
         # a question naming a time is read in full: its other events' passages (qa.retrieve) must be read
         readings = (self._reading.read(question, passages) if constraint is not None else
                     self._read_in_order(question, passages, weights, threshold, timing.judge))
-        answers, no_answer, others = assemble_with_events(readings, threshold, max_answers, weights,
-                                                          self.reader.score_scale, judge=timing.judge)
+        answers, no_answer, others, runner_up = assemble_all(readings, threshold, max_answers, weights,
+                                                             self.reader.score_scale, judge=timing.judge)
         unread = [(r.passage, r.similarity) for r in retrieved[len(readings):]] + [(r.passage, r.similarity)
                                                                                   for r in pool]
         if answers and unread:
             best = max(r.similarity for r in retrieved)
             answers = corroborate(answers, unread, best, self.settings.max_citations, judge=timing.judge)
         t2 = time.perf_counter()
-        cited = {c.file for a in (*answers, *others) for c in a.citations}
+        cited = {c.file for a in (*answers, *others, *([runner_up] if runner_up else [])) for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
                          timings_ms={"retrieve": round((t1 - t0) * 1000, 1), "read": round((t2 - t1) * 1000, 1),
                                      "total": round((t2 - t0) * 1000, 1)}, index_version=snapshot.version,
-                         passages_read=len(readings),
+                         passages_read=len(readings), runner_up=runner_up,
                          documents={n: snapshot.documents[n].meta for n in sorted(cited) if n in snapshot.documents},
                          other_events=tuple(others), filtered=outcome, matched_time=None if constraint is None else AskedTime(
                              text=constraint.text, range=constraint.range.iso() if constraint.range else None,

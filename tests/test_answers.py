@@ -146,3 +146,23 @@ def test_returned_spans_never_have_unbalanced_brackets_or_quotes():
         for b in range(a, len(text) + 1, 4):
             s, e = balance_span(text, a, b)
             assert a <= s <= e <= b and not unbalanced(text[s:e]), (a, b, text[s:e])
+
+
+def test_alternatives_only_when_they_are_close_and_the_rest_is_the_runner_up():
+    from qa.answers import ALTERNATIVE_RELATIVE, assemble_all
+
+    p1 = Passage("a:0-40", "a.txt", 0, 40, "The USS George Washington arrived in Busan")
+    p2 = Passage("b:0-40", "b.txt", 0, 40, "U.S. officials said the carrier had come")
+
+    def reading(p, text, evidence):
+        at = p.text.index(text)
+        return PassageReading(p, (Span(p, at, at + len(text), 0.9, evidence),))
+
+    strong, weak = 3.0, math.log(ALTERNATIVE_RELATIVE) - 1.0  # identity scale: sigmoid(evidence)
+    readings = [reading(p1, "USS George Washington", strong), reading(p2, "U.S.", weak)]
+    answers, no_answer, others, runner_up = assemble_all(readings, 0.0, 3)
+    assert [a.text for a in answers] == ["USS George Washington"] and no_answer is None and others == []
+    assert runner_up is not None and runner_up.text == "U.S."
+    close = [reading(p1, "USS George Washington", strong), reading(p2, "U.S.", strong - 0.1)]
+    answers, _, _, runner_up = assemble_all(close, 0.0, 3)
+    assert [a.text for a in answers] == ["USS George Washington", "U.S."] and runner_up is None

@@ -190,3 +190,28 @@ def test_api_docs_work_offline(answering_server, page):
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert {"/v1/ask", "/v1/documents", "/readyz"} <= {p.replace("\u200b", "") for p in paths}
     assert outside == [] and page.problems == []
+
+
+def test_runner_up_is_shown_folded(answering_server, page):
+    """A question whose API answer has a runner-up shows it folded, below the answers."""
+    candidates = ["Which aircraft carrier arrived in Busan?", "At what time was the ICBM launched?",
+                  "Who is the Japanese Prime Minister who spoke to reporters about the launch?",
+                  "How far could a North Korean ICBM travel if launched at a standard angle?", MISSILE_QUESTION]
+    chosen = None
+    for question in candidates:
+        request = urllib.request.Request(answering_server.url + "/v1/ask", data=json.dumps({"question": question}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.load(response)
+        if body["runner_up"] and body["answers"]:
+            chosen = (question, body)
+            break
+    assert chosen is not None, "none of the questions has a runner-up"
+    question, body = chosen
+    page.goto(answering_server.url + "/")
+    ask(page, question)
+    folded = page.locator(".turn").last.locator("details.runner-up")
+    assert folded.count() == 1 and not folded.get_attribute("open")
+    folded.locator("summary").click()
+    assert body["runner_up"]["text"] in folded.inner_text()
+    assert page.locator(".turn").last.locator(".answer-text").first.inner_text() == body["answers"][0]["text"]

@@ -120,7 +120,8 @@ def test_cli_index_and_ask_json(tmp_path, seed_corpus):
                            env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert asked.returncode == 0, asked.stderr
     payload = json.loads(asked.stdout)
-    assert set(payload) == {"question", "answers", "no_answer", "matched_time", "other_events", "filters", "timings_ms"}
+    assert set(payload) == {"question", "answers", "no_answer", "matched_time", "other_events", "runner_up", "filters",
+                            "timings_ms"}
     for answer in payload["answers"]:
         for c in answer["citations"]:
             original = (seed_corpus / c["file"]).read_bytes().decode("utf-8")

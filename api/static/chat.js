@@ -74,6 +74,14 @@ function renderOtherEvents(result) {
     ...others.map((a, i) => renderAnswer(a, "other " + (i + 1))));
 }
 
+function renderRunnerUp(result) {
+  // the best answer that was not returned: folded, for transparency
+  if (!result.runner_up) return null;
+  return el("details", {class: "runner-up"},
+    el("summary", {}, "Runner-up (not an answer: it scored too low)"),
+    renderAnswer(result.runner_up, "runner-up"));
+}
+
 function renderResult(result) {
   if (!result.answers.length) {
     const na = result.no_answer;
@@ -88,7 +96,7 @@ function renderResult(result) {
     "Asked about: “" + result.matched_time.text + "”" +
     (result.matched_time.range ? " (" + askedRange(result.matched_time) + ")" : "")) : null;
   return el("div", {class: "reply answers"}, asked, ...result.answers.map((a, i) => renderAnswer(a, i + 1)),
-    renderOtherEvents(result),
+    renderOtherEvents(result), renderRunnerUp(result),
     el("p", {class: "detail"}, "Answered in " + Math.round(result.timings_ms.total) + " ms."));
 }
 
