@@ -125,18 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(args, int):
         return args
     from core.settings import Settings
-    from eval.calibrate import split_articles
-    from eval.goldsets import load_gold, spread
-    from eval.run import _squad_cache
+    from eval.goldsets import spread
+    from eval.run import squad_open_setup
     from qa.service import QAService
 
-    gold = load_gold(args.squad)
-    cal_articles, held_articles = split_articles(gold)
-    cache = _squad_cache(gold, Settings(), args.cache_dir)
-    if not (cache / "index").is_dir():
-        print(f"error: build the SQuAD open-mode index first (python -m eval.run --gold {args.squad} ...)",
-              file=sys.stderr)
+    setup = squad_open_setup(args.squad, args.cache_dir)
+    if setup is None:
         return 2
+    gold, cal_articles, held_articles, cache = setup
     article_of = {p.doc: p.article for p in gold.paragraphs}
     answerable = [q for q in gold.questions if q.answerable]
     halves = {name: spread([q for q in answerable if article_of[q.sources[0]] in arts], args.sample)

@@ -160,6 +160,24 @@ def _squad_cache(gold: GoldSet, settings: Settings, cache_dir: Path) -> Path:
     return cache_dir / f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
+def squad_open_setup(squad: Path, cache_dir: Path):
+    """(gold set, first-half articles, second-half articles, cache folder) for a SQuAD open-mode study
+    over the corpus and index ``python -m eval.run`` built; ``None`` (with the reason printed) when
+    that index is not built yet."""
+    from core.settings import Settings
+    from eval.calibrate import split_articles
+    from eval.goldsets import load_gold
+
+    gold = load_gold(squad)
+    first, second = split_articles(gold)
+    cache = _squad_cache(gold, Settings(), cache_dir)
+    if not (cache / "index").is_dir():
+        print(f"error: build the SQuAD open-mode index first (python -m eval.run --gold {squad} --out DIR)",
+              file=sys.stderr)
+        return None
+    return gold, first, second, cache
+
+
 def run_open(questions: Sequence[GoldQuestion], settings: Settings,
              top_k: int) -> tuple[list[QuestionResult], dict[str, Any]]:
     """The whole product on every question; the index is built (or updated) once, then reused."""
