@@ -1,7 +1,8 @@
 """Corroboration without reading: once an answer is chosen, the other passages that state it.
 
 The reader reads only as many passages as the decision needs (``qa.reading_order``), so the
-other sources of the same fact are found by string search instead: the answer's exact text, as a
+other sources of the chosen (first) answer are found by string search instead — for it alone: a
+weak alternative such as "U.S." would be "found" in every passage that mentions the country — the answer's exact text, as a
 whole word sequence, in the retrieved passages that were not read and in the next ones of the
 retrieval ranking. A passage corroborates only when it is about the question — its similarity to
 the question is within ``MAX_SIMILARITY_GAP`` of the best retrieved passage's — and, when dates are

@@ -210,9 +210,10 @@ class QAService:
                                                              self.reader.score_scale, judge=timing.judge)
         unread = [(r.passage, r.similarity) for r in retrieved[len(readings):]] + [(r.passage, r.similarity)
                                                                                   for r in pool]
-        if answers and unread:
+        if answers and unread:  # the chosen answer only: a weak alternative ("U.S.") is in every passage
             best = max(r.similarity for r in retrieved)
-            answers = corroborate(answers, unread, best, self.settings.max_citations, judge=timing.judge)
+            answers = corroborate(answers[:1], unread, best, self.settings.max_citations,
+                                  judge=timing.judge) + answers[1:]
         t2 = time.perf_counter()
         cited = {c.file for a in (*answers, *others, *([runner_up] if runner_up else [])) for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),
