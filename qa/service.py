@@ -204,7 +204,8 @@ class QAService:
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
         timing = TimeScorer(constraint, self.settings.time_weight, passages)
         # a question naming a time is read in full: its other events' passages (qa.retrieve) must be read
-        readings = (self._reading.read(question, passages) if constraint is not None else
+        readings = (self._reading.read(reader_question(question, constraint, self.settings.reader_sees_time), passages)
+                    if constraint is not None else
                     self._read_in_order(question, passages, weights, threshold, timing.judge))
         answers, no_answer, others, runner_up = assemble_all(readings, threshold, max_answers, weights,
                                                              self.reader.score_scale, judge=timing.judge)
@@ -224,6 +225,25 @@ class QAService:
                          other_events=tuple(others), filtered=outcome, matched_time=None if constraint is None else AskedTime(
                              text=constraint.text, range=constraint.range.iso() if constraint.range else None,
                              order=constraint.order, year_known=constraint.year_known))
+
+
+STRIPPED_GRANULARITIES = ("day", "week")  # a year or month stays: "in 2014" still tells the reader which paragraph
+
+
+def reader_question(question: str, constraint, keep_time: bool) -> str:
+    """The question as the reader reads it: without the words naming its time ("on November 7") unless
+    ``keep_time``; the temporal signal judges the dates, and the reader answers the bare question
+    better (it is trained on questions about one paragraph)."""
+    if keep_time or constraint is None or not constraint.text or constraint.range is None:
+        return question
+    if constraint.range.granularity not in STRIPPED_GRANULARITIES:
+        return question
+    at = question.lower().find(constraint.text.lower())
+    if at < 0:
+        return question
+    bare = " ".join((question[:at] + question[at + len(constraint.text):]).split())
+    bare = bare.replace(" ?", "?").replace(" ,", ",")
+    return bare if len(bare.split()) >= 3 else question
 
 
 def select_documents(snapshot: IndexSnapshot, filters: DocumentFilter) -> tuple[frozenset[str], int]:

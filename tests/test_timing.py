@@ -93,3 +93,21 @@ def test_weight_zero_turns_the_signal_off():
     readings = [reading(b, "1,000 kilometers", 0.9), reading(a, "700 kilometers", 0.5)]
     off = TimeScorer(parse_question_time("How far did the missile fly on November 7?", TODAY), 0.0, [a, b])
     assert [x.text for x in assemble(readings, 0.0, 3, judge=off.judge)[0]] == [x.text for x in assemble(readings, 0.0, 3)[0]]
+
+
+def test_the_reader_question_loses_only_the_words_of_a_day():
+    from datetime import date
+
+    from qa.question_time import parse_question_time
+    from qa.service import reader_question
+
+    today = date(2025, 11, 8)
+    q = "Where was the missile launched from on November 7?"
+    assert reader_question(q, parse_question_time(q, today), keep_time=False) == "Where was the missile launched from?"
+    assert reader_question(q, parse_question_time(q, today), keep_time=True) == q
+    year = "Who won the election in 2024?"  # a year still tells the reader which paragraph
+    assert reader_question(year, parse_question_time(year, today), keep_time=False) == year
+    plain = "How far did the missile fly?"
+    assert reader_question(plain, parse_question_time(plain, today), keep_time=False) == plain
+    short = "On November 7?"  # nothing would be left to ask
+    assert reader_question(short, parse_question_time(short, today), keep_time=False) == short
