@@ -41,14 +41,24 @@ def metric_max_over_ground_truths(metric, prediction: str, ground_truths: list[s
 BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"), ("\u201c", "\u201d"))
 
 
+def first_unpaired(text: str, start: int = 0, end: int | None = None) -> int | None:
+    """The index of a bracket or double quote in ``text[start:end]`` that lacks its partner, if any."""
+    end = len(text) if end is None else end
+    for left, right in BRACKETS:
+        stack: list[int] = []
+        for i in range(start, end):
+            if text[i] == left:
+                stack.append(i)
+            elif text[i] == right:
+                if not stack:
+                    return i
+                stack.pop()
+        if stack:
+            return stack[0]
+    quotes = [i for i in range(start, end) if text[i] == '"']
+    return quotes[-1] if len(quotes) % 2 else None
+
+
 def unbalanced(span: str) -> bool:
     """True when ``span`` has a bracket or double quote without its partner."""
-    for left, right in BRACKETS:
-        depth = 0
-        for ch in span:
-            depth += (ch == left) - (ch == right)
-            if depth < 0:
-                return True
-        if depth:
-            return True
-    return span.count('"') % 2 == 1
+    return first_unpaired(span) is not None

@@ -124,22 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_offline(build_parser(), argv)
     if isinstance(args, int):
         return args
-    from core.settings import Settings
-    from eval.goldsets import spread
-    from eval.run import squad_open_setup
-    from qa.service import QAService
+    from eval.run import squad_open_study
 
-    setup = squad_open_setup(args.squad, args.cache_dir)
-    if setup is None:
+    study = squad_open_study(args.squad, args.cache_dir, args.sample)
+    if study is None:
         return 2
-    gold, cal_articles, held_articles, cache = setup
-    article_of = {p.doc: p.article for p in gold.paragraphs}
-    answerable = [q for q in gold.questions if q.answerable]
-    halves = {name: spread([q for q in answerable if article_of[q.sources[0]] in arts], args.sample)
-              for name, arts in (("calibration", cal_articles), ("held_out", held_articles))}
-    service = QAService(Settings(corpus_dir=cache / "corpus", index_dir=cache / "index", answer_cache_size=0,
-                                 reading_cache_size=0))
-    service.warm_up()
+    halves = study.halves
+    service = study.service(reading_cache_size=0)
     started = time.perf_counter()
     cached = args.cache_dir / f"early-stop-replays-{args.sample}-{args.top_k}.pkl"
     if args.reuse and cached.is_file():

@@ -37,21 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def top_answer(service, question: str, top_k: int, allowed: frozenset[str] | None) -> tuple[str | None, float]:
-    """(text, score) of the best answer, never abstaining (threshold 0)."""
-    from qa.answers import assemble_with_events, relevance_weights
-    from qa.question_time import parse_question_time
-    from qa.timing import TimeScorer, passage_agreement
-
-    constraint = parse_question_time(question, date(2026, 12, 1))
-    agrees = (lambda p: passage_agreement(p, constraint)) if constraint is not None and constraint.range else None
-    retrieved = service._retriever.retrieve(question, top_k, documents=allowed, agrees=agrees)
-    passages = [r.passage for r in retrieved]
-    weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
-    judge = TimeScorer(constraint, service.settings.time_weight, passages).judge
-    readings = (service.reader.read(question, passages) if constraint is not None else
-                service._read_in_order(question, passages, weights, 0.0, judge))
-    answers, no_answer, _ = assemble_with_events(readings, 0.0, 1, weights, service.reader.score_scale, judge=judge)
-    return (answers[0].text, answers[0].score) if answers else (None, no_answer.score)
+    """(text, score) of the product's best answer, never abstaining (threshold 0), searching only
+    ``allowed`` documents when given."""
+    result = service._answer(service._retriever, question, top_k, 1, 0.0, None, date(2026, 12, 1), allowed=allowed)
+    return (result.answers[0].text, result.answers[0].score) if result.answers else (None, result.no_answer.score)
 
 
 def curve(samples: Sequence[dict], grid: Sequence[float]) -> list[dict]:
@@ -67,32 +56,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_offline(build_parser(), argv)
     if isinstance(args, int):
         return args
-    from core.settings import Settings
     from core.text import f1_score, metric_max_over_ground_truths
-    from eval.goldsets import spread
-    from eval.run import squad_open_setup
-    from qa.service import QAService
+    from eval.run import squad_open_study
 
-    setup = squad_open_setup(args.squad, args.cache_dir)
-    if setup is None:
+    study = squad_open_study(args.squad, args.cache_dir, args.sample)
+    if study is None:
         return 2
-    gold, cal_articles, held_articles, cache = setup
-    article_of = {p.doc: p.article for p in gold.paragraphs}
     docs_of: dict[int, set[str]] = {}
-    for p in gold.paragraphs:
-        docs_of.setdefault(p.article, set()).add(p.doc)
-    everything = frozenset(article_of)
-    service = QAService(Settings(corpus_dir=cache / "corpus", index_dir=cache / "index", answer_cache_size=0))
-    service.warm_up()
+    for doc, article in study.article_of.items():
+        docs_of.setdefault(article, set()).add(doc)
+    everything = frozenset(study.article_of)
+    service = study.service()
     halves: dict[str, list[dict]] = {}
-    for name, arts in (("calibration", cal_articles), ("held_out", held_articles)):
-        questions = spread([q for q in gold.questions if q.answerable and article_of[q.sources[0]] in arts],
-                           args.sample)
+    for name, questions in study.halves.items():
         samples = []
         for i, q in enumerate(questions):
             text, pos = top_answer(service, q.question, args.top_k, None)
             f1 = metric_max_over_ground_truths(f1_score, text, q.answers) if text else 0.0
-            own = docs_of[article_of[q.sources[0]]]
+            own = docs_of[study.article_of[q.sources[0]]]
             _, neg = top_answer(service, q.question, args.top_k, everything - own)
             samples.append({"id": q.id, "pos_score": round(pos, 5), "f1": f1, "neg_score": round(neg, 5)})
             if (i + 1) % 100 == 0:

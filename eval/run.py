@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,22 +160,44 @@ def _squad_cache(gold: GoldSet, settings: Settings, cache_dir: Path) -> Path:
     return cache_dir / f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
-def squad_open_setup(squad: Path, cache_dir: Path):
-    """(gold set, first-half articles, second-half articles, cache folder) for a SQuAD open-mode study
-    over the corpus and index ``python -m eval.run`` built; ``None`` (with the reason printed) when
-    that index is not built yet."""
+@dataclass
+class OpenStudy:
+    """A SQuAD open-mode study over the corpus and index ``python -m eval.run`` built: the answerable
+    questions of each half of the file's articles (``calibration``, ``held_out``), sampled evenly."""
+
+    gold: Any
+    cache: Path
+    article_of: dict[str, int]  # document -> its article
+    halves: dict[str, list[GoldQuestion]]
+
+    def service(self, **settings: Any):
+        """A warm ``QAService`` over the study's corpus and index (answer cache off)."""
+        from core.settings import Settings
+        from qa.service import QAService
+
+        service = QAService(Settings(corpus_dir=self.cache / "corpus", index_dir=self.cache / "index",
+                                     answer_cache_size=0, **settings))
+        service.warm_up()
+        return service
+
+
+def squad_open_study(squad: Path, cache_dir: Path, sample: int) -> OpenStudy | None:
+    """The study for ``squad``; ``None`` (with the reason printed) when its index is not built yet."""
     from core.settings import Settings
     from eval.calibrate import split_articles
-    from eval.goldsets import load_gold
+    from eval.goldsets import load_gold, spread
 
     gold = load_gold(squad)
-    first, second = split_articles(gold)
     cache = _squad_cache(gold, Settings(), cache_dir)
     if not (cache / "index").is_dir():
         print(f"error: build the SQuAD open-mode index first (python -m eval.run --gold {squad} --out DIR)",
               file=sys.stderr)
         return None
-    return gold, first, second, cache
+    article_of = {p.doc: p.article for p in gold.paragraphs}
+    answerable = [q for q in gold.questions if q.answerable]
+    halves = {name: spread([q for q in answerable if article_of[q.sources[0]] in articles], sample)
+              for name, articles in zip(("calibration", "held_out"), split_articles(gold))}
+    return OpenStudy(gold, cache, article_of, halves)
 
 
 def run_open(questions: Sequence[GoldQuestion], settings: Settings,

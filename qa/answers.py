@@ -218,9 +218,10 @@ def group_answers(candidates: list[Candidate]) -> list[Answer]:
     return answers
 
 
-def _other_event(a: Answer, first: Answer) -> bool:
-    ours, theirs = _day(a.event_date), _day(first.event_date)
-    return ours is not None and theirs is not None and abs((ours - theirs).days) > SAME_EVENT_DAYS
+def far_apart(one: str | None, other: str | None) -> bool:
+    """True when both event dates are known and more than ``SAME_EVENT_DAYS`` apart: two events."""
+    a, b = _day(one), _day(other)
+    return a is not None and b is not None and abs((a - b).days) > SAME_EVENT_DAYS
 
 
 def assemble(readings: list[PassageReading], threshold: float, max_answers: int,
@@ -253,7 +254,7 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     ranked = group_answers(candidates_from(readings, weights, scale, judge))
     passing = [a for a in ranked if a.score >= threshold]
     confident = [a for a in passing if a.score >= ALTERNATIVE_RELATIVE * passing[0].score
-                 or _other_event(a, passing[0])][:max_answers]
+                 or far_apart(a.event_date, passing[0].event_date)][:max_answers]
     floor = max(threshold, OTHER_EVENT_RELATIVE * confident[0].score if confident else threshold)
     others = sorted((replace(a, score=a.reader_score) for a in ranked if a.time_match is False
                      and a not in confident and a.reader_score is not None and a.reader_score >= floor),

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from core.types import Answer, Citation, Passage
-from qa.answers import SAME_EVENT_DAYS, Judge, _day
+from qa.answers import Judge, far_apart
 
 # cosine similarity a corroborating passage may lie below the best retrieved passage: the spread of
 # the top_k passages that are read anyway (SQuAD dev-public open mode, 800 questions: median gap
@@ -58,8 +58,7 @@ def corroborate(answers: Sequence[Answer], pool: Sequence[tuple[Passage, float]]
                     verdict = judge(passage, at, at + len(answer.text))
                     if verdict.match is False:
                         continue
-                    ours, theirs = _day(answer.event_date), _day(verdict.event_date)
-                    if ours and theirs and abs((ours - theirs).days) > SAME_EVENT_DAYS:
+                    if far_apart(answer.event_date, verdict.event_date):
                         continue
                 citations.append(Citation(file=passage.file, start=start, end=end, passage_id=passage.id,
                                           context=passage.text, context_start=passage.start, text=answer.text))

@@ -94,3 +94,22 @@ def _latest_day_on_or_before(month: int, day: int, today: date) -> date:
     while (month, day) == (2, 29) and not calendar.isleap(year):
         year -= 1
     return date(year, month, day)
+
+
+STRIPPED_GRANULARITIES = ("day", "week")  # a year or month stays: "in 2014" still tells the reader which paragraph
+
+
+def reader_question(question: str, constraint: TimeConstraint | None, keep_time: bool) -> str:
+    """The question as the reader reads it: without the words naming its time ("on November 7") unless
+    ``keep_time``; the temporal signal judges the dates, and the reader answers the bare question
+    better (it is trained on questions about one paragraph)."""
+    if keep_time or constraint is None or not constraint.text or constraint.range is None:
+        return question
+    if constraint.range.granularity not in STRIPPED_GRANULARITIES:
+        return question
+    at = question.lower().find(constraint.text.lower())
+    if at < 0:
+        return question
+    bare = " ".join((question[:at] + question[at + len(constraint.text):]).split())
+    bare = bare.replace(" ?", "?").replace(" ,", ",")
+    return bare if len(bare.split()) >= 3 else question

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.text import BRACKETS
+from core.text import first_unpaired
 from core.types import Passage, PassageReading, Span
 from qa.calibration import ScoreScale, load_calibration
 
@@ -84,23 +84,6 @@ def pad_batch(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]] 
 _PAIRS = {"(": ")", "[": "]", "\u201c": "\u201d", '"': '"', "\u2018": "\u2019", "'": "'"}
 
 
-def _first_unpaired(text: str, start: int, end: int) -> int | None:
-    """The index of a bracket or double quote in ``text[start:end]`` that lacks its partner, if any."""
-    for left, right in BRACKETS:
-        stack: list[int] = []
-        for i in range(start, end):
-            if text[i] == left:
-                stack.append(i)
-            elif text[i] == right:
-                if not stack:
-                    return i
-                stack.pop()
-        if stack:
-            return stack[0]
-    quotes = [i for i in range(start, end) if text[i] == '"']
-    return quotes[-1] if len(quotes) % 2 else None
-
-
 def balance_span(text: str, start: int, end: int) -> tuple[int, int]:
     """``(start, end)`` cut at each bracket or double quote that lacks its partner, keeping the longer
     side: "9:24 p.m. ET (0224 GMT on" -> "9:24 p.m. ET", "fine)" -> "fine".
@@ -108,7 +91,7 @@ def balance_span(text: str, start: int, end: int) -> tuple[int, int]:
     Cutting was chosen over extending the span to a partner just outside it: SQuAD dev-public reader
     mode, 2,000 questions, EM / F1 73.75 / 82.69 cutting, 73.65 / 82.68 extending up to 15 or 40
     characters, 73.65 / 82.80 leaving the 10 unbalanced answers as they were."""
-    while (k := _first_unpaired(text, start, end)) is not None:
+    while (k := first_unpaired(text, start, end)) is not None:
         if k - start >= end - k - 1:
             end = k
         else:
@@ -204,10 +187,6 @@ def decode_window(text: str, offsets: Sequence[tuple[int, int]], context: np.nda
 PRECISIONS = ("int8", "bf16", "fp32")
 
 
-def precision_is_int8(precision: str) -> bool:
-    return precision == "int8"
-
-
 def quantized(model):
     """``model`` with its attention projections dynamically quantized to int8 (torch's eager-mode API)."""
     import warnings
@@ -277,7 +256,7 @@ class TransformersReader:
             self._tokenizer = AutoTokenizer.from_pretrained(self.model_name)
             model = AutoModelForQuestionAnswering.from_pretrained(self.model_name, dtype=torch.float32)
             model.eval()
-            if precision_is_int8(self.precision):
+            if self.precision == "int8":
                 model = quantized(model)
             self._model = model
 

@@ -32,7 +32,7 @@ from qa.reading_order import FIRST_BATCH, decided, log_weight
 from qa.cache import SingleFlightCache
 from qa.reader import Reader, TransformersReader
 from qa.reading_cache import CachingReader
-from qa.question_time import parse_question_time
+from qa.question_time import parse_question_time, reader_question
 from qa.retrieve import HybridRetriever
 from qa.timing import TimeScorer, passage_agreement
 
@@ -162,7 +162,7 @@ class QAService:
         no_answer = result.no_answer
         if not answers and no_answer is None:
             no_answer = NoAnswer(score=result.answers[0].score if result.answers else 0.0, threshold=self.threshold)
-        runner_up = keep((result.runner_up,))[0] if result.runner_up and keep((result.runner_up,)) else None
+        runner_up = next(iter(keep((result.runner_up,))), None) if result.runner_up else None
         return replace(result, answers=answers, other_events=keep(result.other_events), no_answer=no_answer,
                        runner_up=runner_up,
                        documents={n: m for n, m in result.documents.items() if n not in changed})
@@ -183,11 +183,13 @@ class QAService:
         return readings + self._reading.read(question, passages[FIRST_BATCH:])
 
     def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
-                threshold: float, filters: DocumentFilter | None, as_of: date) -> AskResult:
-        """retrieve → read → cite, on one pinned index version."""
+                threshold: float, filters: DocumentFilter | None, as_of: date,
+                allowed: frozenset[str] | None = None) -> AskResult:
+        """retrieve → read → cite, on one pinned index version; only ``allowed`` documents (or those
+        passing ``filters``) are searched."""
         t0 = time.perf_counter()
         snapshot = retriever.snapshot
-        allowed, outcome = None, None
+        outcome = None
         if filters is not None:
             names, unknown = select_documents(snapshot, filters)
             allowed = names
@@ -225,25 +227,6 @@ class QAService:
                          other_events=tuple(others), filtered=outcome, matched_time=None if constraint is None else AskedTime(
                              text=constraint.text, range=constraint.range.iso() if constraint.range else None,
                              order=constraint.order, year_known=constraint.year_known))
-
-
-STRIPPED_GRANULARITIES = ("day", "week")  # a year or month stays: "in 2014" still tells the reader which paragraph
-
-
-def reader_question(question: str, constraint, keep_time: bool) -> str:
-    """The question as the reader reads it: without the words naming its time ("on November 7") unless
-    ``keep_time``; the temporal signal judges the dates, and the reader answers the bare question
-    better (it is trained on questions about one paragraph)."""
-    if keep_time or constraint is None or not constraint.text or constraint.range is None:
-        return question
-    if constraint.range.granularity not in STRIPPED_GRANULARITIES:
-        return question
-    at = question.lower().find(constraint.text.lower())
-    if at < 0:
-        return question
-    bare = " ".join((question[:at] + question[at + len(constraint.text):]).split())
-    bare = bare.replace(" ?", "?").replace(" ,", ",")
-    return bare if len(bare.split()) >= 3 else question
 
 
 def select_documents(snapshot: IndexSnapshot, filters: DocumentFilter) -> tuple[frozenset[str], int]:

@@ -99,7 +99,7 @@ def test_the_reader_question_loses_only_the_words_of_a_day():
     from datetime import date
 
     from qa.question_time import parse_question_time
-    from qa.service import reader_question
+    from qa.question_time import reader_question
 
     today = date(2025, 11, 8)
     q = "Where was the missile launched from on November 7?"
