@@ -62,3 +62,30 @@ def first_unpaired(text: str, start: int = 0, end: int | None = None) -> int | N
 def unbalanced(span: str) -> bool:
     """True when ``span`` has a bracket or double quote without its partner."""
     return first_unpaired(span) is not None
+
+
+# words that end with a period without ending a sentence ("Oct. 22", "Gen. Kim", "St. Louis"); single
+# letters (initials, "U.S.") and dotted forms ("a.m.") are recognised by shape
+ABBREVIATIONS = frozenset({
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "maj", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep",
+    "rev", "pres", "st", "ste", "mt", "ft", "jr", "sr", "inc", "corp", "co", "ltd", "bros", "no", "nos", "vol",
+    "approx", "est", "dept", "univ", "vs", "etc", "al", "fig", "ave", "blvd", "rd",
+})
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+def sentence_ends(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets in ``text[start:end]`` where a sentence ends (just after the whitespace that follows its
+    . ! or ?), skipping periods of abbreviations ("Oct. 22", "Gen. Kim", "U.S. forces", "7 a.m. on")."""
+    ends = []
+    for m in _SENTENCE_END.finditer(text, start, len(text) if end is None else end):
+        if text[m.start()] == ".":
+            word = _WORD_BEFORE.search(text, max(0, m.start() - 24), m.start())
+            token = word.group(1) if word else ""
+            if len(token) == 1 and token.isalpha() or "." in token or token.lower() in ABBREVIATIONS:
+                continue
+        ends.append(m.end())
+    return ends

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from eval.metrics import CORRECT, CORRECT_ABSTENTION, FALSE_ABSTENTION, FALSE_ANSWER, OUTCOMES, RETRIEVAL_MISS, \
     WRONG_SPAN, QuestionResult
+from eval.question_types import type_table
 
 FIGURE = "scores.png"
 WORST = 15
@@ -222,6 +223,10 @@ def render(metrics: dict[str, Any], results: Sequence[QuestionResult], info: Run
     counts = Counter(r.outcome for r in results)
     lines += ["## Outcomes", "", "| outcome | questions |", "|---|---:|"]
     lines += [f"| {o} | {counts[o]} |" for o in OUTCOMES if counts[o]] + [""]
+    types = type_table(results)
+    if types:
+        lines += ["## By question type", "", "Answerable questions, typed by their question word "
+                  "(`eval.question_types`).", ""] + types + [""]
     lines += ["## Score distribution", "", f"![best-candidate scores and the threshold]({figure})", ""]
     bad = worst(results)
     lines += [f"## Worst questions ({len(bad)} shown)", ""]

@@ -17,7 +17,10 @@ question line is ``{"id", "question", "answers", "sources", "event_date", "kind"
 one of ``day``, ``month``, ``year`` (the question names that much of the date), ``latest``,
 ``earliest`` (it names an order instead) or ``none`` (no date: every article's value is an
 answer and ``event_date`` is null). A question naming a day, month or year is only asked when no
-other event of the family -- article or distractor -- matches what it names.
+other event of the family -- article or distractor -- matches what it names. Each family also
+gets ``NO_EVENT_QUESTIONS`` questions naming a day (with its year) on which none of its events
+happened, more than ``NO_EVENT_MARGIN_DAYS`` from every event and publication date: ``answers``
+and ``sources`` are empty (the truthful answer is "not in these articles") and ``kind`` is ``day``.
 
 All events, people, outlets and most places are fictional. Pure standard library; the output
 depends only on ``--seed`` and ``--families``.
@@ -1932,6 +1935,10 @@ MONTH_FORMS = ("in {Month} {Y}", "during {Month} {Y}")
 YEAR_FORMS = ("in {Y}", "during {Y}")
 
 
+NO_EVENT_QUESTIONS = 2  # per family: a day with no event of its kind
+NO_EVENT_MARGIN_DAYS = 7  # such a day is further than this from every event and publication date
+
+
 def date_words(d: date) -> dict[str, str]:
     return {"Month": MONTHS[d.month - 1], "Mon": AP_MONTHS[d.month - 1], "d": str(d.day),
             "Y": str(d.year), "Weekday": WEEKDAYS[d.weekday()]}
@@ -2007,7 +2014,29 @@ class QuestionMaker:
             answers = [answer_forms(a, ask)[0] for a in self.articles]
             self._add(self._text(ask), list(dict.fromkeys(answers)),
                       [a.name for a in self.articles], None, "none")
+        self._no_event_days(common or list(self.family.asks))
         return self.out
+
+    def _no_event_days(self, asks: Sequence[Ask]) -> None:
+        """Questions about days on which the family reports nothing (drawn last: the other questions
+        of a seed stay as they were)."""
+        rng = self.rng
+        near = self.all_days + [a.published for a in self.articles]
+        forms = [f for f, needs in DAY_FORMS if not needs]  # with the year: no other year's event matches
+        added = 0
+        for _ in range(50):
+            if added == NO_EVENT_QUESTIONS:
+                break
+            base = rng.choice(self.articles).event.day
+            day = base + timedelta(days=rng.choice((-1, 1)) * rng.randint(NO_EVENT_MARGIN_DAYS + 2, 60))
+            if not FIRST_DAY <= day <= LAST_DAY or any(abs((day - x).days) <= NO_EVENT_MARGIN_DAYS for x in near):
+                continue
+            text = self._text(rng.choice(asks), rng.choice(forms).format(**date_words(day)))
+            if text in self.seen:
+                continue
+            self.seen.add(text)
+            self.out.append(Question(text, (), (), day.isoformat(), "day", self.family.key))
+            added += 1
 
 
 # --------------------------------------------------------------------------- the whole set
@@ -2125,7 +2154,8 @@ def readme(articles: Sequence[Article], questions: Sequence[Question], seed: int
         "no other event of the family, distractors included, matches it); `latest` and `earliest` "
         "ask about the family's last or first event; `none` names no date, so every article's value "
         "is an answer (`event_date` is null). `answers` are verbatim substrings of the sources, "
-        "best first.",
+        f"best first. {sum(not q.answers for q in questions)} `day` questions name a day on which no "
+        "event of the family happened: their `answers` and `sources` are empty.",
         "",
         "| family | event | articles | questions | event dates |",
         "|---|---|---|---|---|",

@@ -58,6 +58,7 @@ class Candidate:
 
 
 Judge = Callable[[Passage, int, int], Judgement]  # (passage, span start, span end) -> temporal judgement
+Prior = Callable[[str], float]  # span text -> evidence added for its answer type
 
 
 def strip_hedge(text: str) -> str:
@@ -107,19 +108,23 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
 
 
 def candidates_from(readings: list[PassageReading], weights: dict[str, float] | None = None,
-                    scale: ScoreScale = ScoreScale(), judge: Judge | None = None) -> list[Candidate]:
+                    scale: ScoreScale = ScoreScale(), judge: Judge | None = None,
+                    prior: Prior | None = None) -> list[Candidate]:
     """All spans as file-level candidates, best first, one per place in a file.
 
     A candidate's score is ``scale.score(evidence)`` (see ``located_spans``), in [0, 1]; with
     ``weights`` the odds are multiplied by the passage's relevance weight first; with ``judge``
     (``qa.timing.TimeScorer.judge``) its evidence moves by the temporal judgement and it carries
-    the date of the event it reports.
+    the date of the event it reports; with ``prior`` (``qa.answer_types.type_prior``) its evidence moves
+    by what its text is (a clock time for "at what time").
     """
     weights = weights or {}
     raw: list[Candidate] = []
     for r in readings:
         log_weight = math.log(max(weights.get(r.passage.id, 1.0), 1e-300))
         for s, evidence in located_spans(r):
+            if prior is not None:
+                evidence += prior(s.text)
             j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)
             raw.append(Candidate(r.passage.file, r.passage.start + s.start, r.passage.start + s.end, s.text,
                                  scale.score(evidence + log_weight + j.delta), r.passage.id, r.passage.text,
@@ -226,23 +231,25 @@ def far_apart(one: str | None, other: str | None) -> bool:
 
 def assemble(readings: list[PassageReading], threshold: float, max_answers: int,
              weights: dict[str, float] | None = None, scale: ScoreScale = ScoreScale(),
-             judge: Judge | None = None) -> tuple[list[Answer], NoAnswer | None]:
+             judge: Judge | None = None, prior: Prior | None = None) -> tuple[list[Answer], NoAnswer | None]:
     """Answers at or above ``threshold`` (at most ``max_answers``), or the "no answer" verdict."""
-    answers, no_answer, _, _ = assemble_all(readings, threshold, max_answers, weights, scale, judge)
+    answers, no_answer, _, _ = assemble_all(readings, threshold, max_answers, weights, scale, judge, prior=prior)
     return answers, no_answer
 
 
 def assemble_with_events(readings: list[PassageReading], threshold: float, max_answers: int,
                          weights: dict[str, float] | None = None, scale: ScoreScale = ScoreScale(),
-                         judge: Judge | None = None) -> tuple[list[Answer], NoAnswer | None, list[Answer]]:
+                         judge: Judge | None = None, prior: Prior | None = None,
+                         ) -> tuple[list[Answer], NoAnswer | None, list[Answer]]:
     """Like ``assemble``, plus the answers of other events (see ``assemble_all``)."""
-    answers, no_answer, others, _ = assemble_all(readings, threshold, max_answers, weights, scale, judge)
+    answers, no_answer, others, _ = assemble_all(readings, threshold, max_answers, weights, scale, judge, prior=prior)
     return answers, no_answer, others
 
 
 def assemble_all(readings: list[PassageReading], threshold: float, max_answers: int,
                  weights: dict[str, float] | None = None, scale: ScoreScale = ScoreScale(),
-                 judge: Judge | None = None) -> tuple[list[Answer], NoAnswer | None, list[Answer], Answer | None]:
+                 judge: Judge | None = None, exclusive: bool = False, prior: Prior | None = None,
+                 ) -> tuple[list[Answer], NoAnswer | None, list[Answer], Answer | None]:
     """(answers, no-answer verdict, other events, runner-up).
 
     Answers: the best one at or above ``threshold``, and after it only those scoring at least
@@ -250,9 +257,12 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     from it: two launches are two answers), at most ``max_answers``. Other events: the answers the question's
     date ruled out (``time_match`` False) that the reader alone is confident of, scored by the reader
     alone, so that "700 km on 7 Nov" can be shown beside "1,000 km on 31 Oct (another event)".
-    Runner-up: the best answer left out (for transparency, shown folded), if any."""
-    ranked = group_answers(candidates_from(readings, weights, scale, judge))
-    passing = [a for a in ranked if a.score >= threshold]
+    Runner-up: the best answer left out (for transparency, shown folded), if any.
+    ``exclusive`` (the question names a day, ``qa.timing.TimeScorer.exclusive``): an answer whose date
+    contradicts the question's is never an answer, only another event."""
+    ranked = group_answers(candidates_from(readings, weights, scale, judge, prior))
+    eligible = [a for a in ranked if not (exclusive and a.time_match is False)]
+    passing = [a for a in eligible if a.score >= threshold]
     confident = [a for a in passing if a.score >= ALTERNATIVE_RELATIVE * passing[0].score
                  or far_apart(a.event_date, passing[0].event_date)][:max_answers]
     floor = max(threshold, OTHER_EVENT_RELATIVE * confident[0].score if confident else threshold)
@@ -263,5 +273,5 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     runner_up = next((a for a in ranked if id(a) not in shown), None) if confident else None
     if confident:
         return confident, None, others, runner_up
-    best = ranked[0].score if ranked else 0.0
+    best = eligible[0].score if eligible else 0.0
     return [], NoAnswer(score=best, threshold=threshold), others, None

@@ -26,7 +26,8 @@ from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
-from qa.answers import Judge, assemble_all, assemble_with_events, relevance_weights
+from qa.answer_types import type_prior
+from qa.answers import Judge, Prior, assemble_all, assemble_with_events, relevance_weights
 from qa.corroborate import corroborate
 from qa.reading_order import FIRST_BATCH, decided, log_weight
 from qa.cache import SingleFlightCache
@@ -168,14 +169,14 @@ class QAService:
                        documents={n: m for n, m in result.documents.items() if n not in changed})
 
     def _read_in_order(self, question: str, passages: list[Passage], weights: dict[str, float], threshold: float,
-                       judge: Judge) -> list[PassageReading]:
+                       judge: Judge, prior: Prior | None = None) -> list[PassageReading]:
         """Readings of the first passages, best-ranked first: more are read only while an unread passage
         could still change the top answer or the no-answer verdict (``qa.reading_order``)."""
         if not self.settings.read_in_order or len(passages) <= FIRST_BATCH:
             return self._reading.read(question, passages)
         scale = self.reader.score_scale
         readings = self._reading.read(question, passages[:FIRST_BATCH])
-        answers, no_answer, _ = assemble_with_events(readings, threshold, 1, weights, scale, judge=judge)
+        answers, no_answer, _ = assemble_with_events(readings, threshold, 1, weights, scale, judge=judge, prior=prior)
         top = answers[0].score if answers else no_answer.score
         unread = [log_weight(weights.get(p.id)) for p in passages[FIRST_BATCH:]]
         if decided(top, threshold, unread, scale):
@@ -205,12 +206,14 @@ class QAService:
         t1 = time.perf_counter()
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
         timing = TimeScorer(constraint, self.settings.time_weight, passages)
+        prior = type_prior(question, self.settings.answer_type_weight)
         # a question naming a time is read in full: its other events' passages (qa.retrieve) must be read
         readings = (self._reading.read(reader_question(question, constraint, self.settings.reader_sees_time), passages)
                     if constraint is not None else
-                    self._read_in_order(question, passages, weights, threshold, timing.judge))
+                    self._read_in_order(question, passages, weights, threshold, timing.judge, prior))
         answers, no_answer, others, runner_up = assemble_all(readings, threshold, max_answers, weights,
-                                                             self.reader.score_scale, judge=timing.judge)
+                                                             self.reader.score_scale, judge=timing.judge,
+                                                             exclusive=timing.exclusive, prior=prior)
         unread = [(r.passage, r.similarity) for r in retrieved[len(readings):]] + [(r.passage, r.similarity)
                                                                                   for r in pool]
         if answers and unread:  # the chosen answer only: a weak alternative ("U.S.") is in every passage

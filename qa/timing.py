@@ -9,6 +9,10 @@ with the time of each candidate answer, which is dated by the first of:
 3. the nearest dated expression before the answer in its passage, or inherited from earlier in
    the article (``before`` tags).
 
+A year in the answer's sentence that holds the publication date ("this year") dates it no better than
+the article, which is used instead. A day written without its year ("on June 23") was resolved
+against the publication date, so its year counts as known when it is compared with a question's.
+
 Agreement is +1 (the dates agree), -1 (they contradict) or 0 (nothing known, or a date too coarse
 to tell). A candidate whose date contradicts the question's loses ``weight × |agreement|`` of its
 evidence (log-odds against "no answer"): it falls behind the others and, far enough, below the
@@ -17,6 +21,9 @@ specificity of the question's time is 1 for a day or a week, 1/2 for a month or 
 ("latest") and 0 for a year: agreeing on a day is strong evidence that the passage reports the event asked
 about, agreeing on a year is not (a bonus for "in 2025" lifted unrelated words of every 2025
 article above the threshold, answering an unanswerable question of the seed set).
+A question that names a day or a week ("on November 7", "last week") is answered only from the event
+of that day: an answer whose date contradicts it is never the answer, however confident the reader
+(``TimeScorer.exclusive``; it is shown as another event). A month or a year stays a soft signal only.
 For "latest"/"earliest" agreement runs from -1 (the oldest/newest among the retrieved passages)
 to +1 (the newest/oldest). One weight, ``Settings.time_weight``, fitted on the generated temporal
 set (``eval/temporal.py``), never on the gold questions.
@@ -24,11 +31,11 @@ set (``eval/temporal.py``), never on the gold questions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from core.text import sentence_ends
 from core.types import Passage, TimeTag
 from index.dates import DateRange
 from index.timeline import tag_range
@@ -37,14 +44,8 @@ from qa.question_time import TimeConstraint
 NEWS_LAG_DAYS = 3  # an article reports events of its publication day or up to this many days before
 SPECIFICITY = {"day": 1.0, "week": 1.0, "month": 0.5, "year": 0.0}  # how much agreeing on it is worth
 ORDER_SPECIFICITY = 0.5  # the same for "latest" / "earliest" alone
+EXCLUSIVE_GRANULARITIES = ("day", "week")  # a question naming one of these is answered from that event only
 _GRAIN = {"day": 0, "week": 1, "month": 2, "year": 3}
-# a sentence ends at . ! ? (and closing quotes) before a space, unless the word is an abbreviation
-# ("Oct. 22", "Gen. Kim", "U.S.", "a.m.")
-_SENTENCE_END = re.compile(
-    r"(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})(?<!\b[A-Z][a-z]{3})(?<!\b[A-Z])(?<!\.[a-zA-Z])(?<!\bNo)"
-    r"[.!?][\"'”’)]*\s+")
-
-
 @dataclass(frozen=True)
 class Judgement:
     delta: float  # added to the candidate's evidence
@@ -53,28 +54,41 @@ class Judgement:
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    lo = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        lo = m.end()
-    m = _SENTENCE_END.search(text, end)
-    return lo, (m.start() + 1 if m else len(text))
+    """The sentence around ``text[start:end]``: from the last sentence end before ``start`` to the first after ``end``."""
+    before = sentence_ends(text, 0, start)
+    after = sentence_ends(text, end)
+    return (before[-1] if before else 0), (after[0] if after else len(text))
 
 
 def dating_tag(passage: Passage, start: int, end: int) -> TimeTag | None:
     """The tag that best dates the span ``passage.text[start:end]`` (see the module docstring)."""
     lo, hi = _sentence_bounds(passage.text, start, end)
     at_start, at_end = passage.start + start, passage.start + end
+    article = next((t for t in passage.times if t.source == "article"), None)
     local = [t for t in passage.times if t.source == "passage" and passage.start + lo <= t.start and
-             t.end <= passage.start + hi and not (t.start < at_end and at_start < t.end)]
+             t.end <= passage.start + hi and not (t.start < at_end and at_start < t.end)
+             and not (article is not None and _only_the_year_of(t, article))]
     if local:
         return min(local, key=lambda t: min(abs(t.start - at_end), abs(at_start - t.end)))
-    article = next((t for t in passage.times if t.source == "article"), None)
     if article is not None:
         return article
     earlier = [t for t in passage.times if t.source == "passage" and t.end <= at_start]
     if earlier:
         return earlier[-1]
     return next((t for t in passage.times if t.source == "before"), None)
+
+
+def _only_the_year_of(tag: TimeTag, article: TimeTag) -> bool:
+    """A year ("this year", "in 2021") that holds the article's date says less than the article's date."""
+    return tag.granularity == "year" and tag_range(tag).overlaps(tag_range(article))
+
+
+def with_inferred_year(tag: TimeTag, passage: Passage) -> TimeTag:
+    """``tag`` with its year counted as known when it was inferred from the article's date ("on June 23" in
+    an article of July 2025 is June 23, 2025): only a tag resolved without a publication date lacks one."""
+    if tag.year_known or tag.source == "article" or not any(t.source == "article" for t in passage.times):
+        return tag
+    return replace(tag, year_known=True)
 
 
 def _event_range(tag: TimeTag) -> DateRange:
@@ -120,7 +134,7 @@ def passage_agreement(passage: Passage, constraint: TimeConstraint | None) -> fl
     if constraint is None or constraint.range is None:
         return 0.0
     asked = _GRAIN[constraint.range.granularity]
-    told = [agreement(t, constraint.range, constraint.year_known) for t in passage.times
+    told = [agreement(with_inferred_year(t, passage), constraint.range, constraint.year_known) for t in passage.times
             if t.source == "article" or (t.source == "passage" and _GRAIN[t.granularity] <= asked)]
     return max(told) if told else 0.0
 
@@ -140,6 +154,9 @@ class TimeScorer:
         self.constraint = constraint
         self.weight = weight
         self._order: tuple[date, date] | None = None
+        # contradicting answers are ruled out, not only penalised (see the module docstring)
+        self.exclusive = (weight > 0 and constraint is not None and constraint.range is not None
+                          and constraint.range.granularity in EXCLUSIVE_GRANULARITIES)
         if constraint is not None and constraint.order is not None:
             days = [tag_range(t).start for p in passages for t in p.times if t.source == "article"]
             if days:
@@ -153,7 +170,7 @@ class TimeScorer:
             return Judgement(0.0, label, None)
         score = 0.0
         if c.range is not None:
-            score = agreement(tag, c.range, c.year_known)
+            score = agreement(with_inferred_year(tag, passage), c.range, c.year_known)
         if c.order is not None and self._order is not None:
             article = next((t for t in passage.times if t.source == "article"), None)
             lo, hi = self._order

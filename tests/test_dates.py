@@ -481,6 +481,7 @@ def asked(question: str, today: date = FRI) -> tuple[str, str | None, str | None
     ("When did North Korea last fire an ICBM?", ("last", None, "latest", True)),
     ("When was the first launch in 2024?", ("first launch in 2024", "2024", "earliest", True)),
     ("Which was the earliest ICBM test?", ("earliest", None, "earliest", True)),
+    ("How long did the outage on 2 October 2025 last?", ("on 2 October 2025", "2025-10-02", None, True)),
     ("What was the most recent launch last year?", ("most recent launch last year", "2024", "latest", True)),
     ("What happened in the first week of November?", ("in the first week of November", "2025-11", None, False)),
 ])
@@ -494,6 +495,8 @@ def test_question_constraints(question, expected):
     "Did it fly 1,000 kilometers in 70 minutes?",
     "Who spoke at last?",
     "What happened over the last two years?",
+    "How long did the power outage last?",  # the verb
+    "How many hours did it last, officials said?",
     "What happened in 1850?",
     "When did it launch, at 7:10 a.m.?",
     "",

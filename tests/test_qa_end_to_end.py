@@ -59,7 +59,9 @@ def test_answer_scores_are_the_fitted_scale_of_the_readers_evidence(service):
     weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
     judge = TimeScorer(None, service.settings.time_weight, [r.passage for r in retrieved]).judge
     expected, _ = assemble(readings, 0.0, service.settings.max_answers, weights, scale, judge=judge)
-    assert [(a.text, round(a.score, 6)) for a in result.answers] == [(a.text, round(a.score, 6)) for a in expected]
+    # the same passages read in other batches (other padding) move the logits by ~1e-6
+    assert [a.text for a in result.answers] == [a.text for a in expected]
+    assert [a.score for a in result.answers] == pytest.approx([a.score for a in expected], abs=1e-5)
     unscaled, _ = assemble(readings, 0.0, 1, weights)
     assert unscaled[0].text == result.answers[0].text and unscaled[0].score != result.answers[0].score
 

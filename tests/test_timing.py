@@ -8,7 +8,7 @@ from datetime import date
 
 from core.types import Passage, PassageReading, Span
 from index.timeline import with_times
-from qa.answers import assemble
+from qa.answers import assemble, assemble_all
 from qa.question_time import parse_question_time
 from qa.timing import TimeScorer, agreement, dating_tag
 
@@ -111,3 +111,70 @@ def test_the_reader_question_loses_only_the_words_of_a_day():
     assert reader_question(plain, parse_question_time(plain, today), keep_time=False) == plain
     short = "On November 7?"  # nothing would be left to ask
     assert reader_question(short, parse_question_time(short, today), keep_time=False) == short
+
+
+def test_a_question_naming_a_day_is_never_answered_from_another_day():
+    a, b = passage("nov7.txt", NOV7, "2025-11-07"), passage("oct31.txt", OCT31, "2024-10-31")
+    day = TimeScorer(parse_question_time("How far did the missile fly on November 7?", TODAY), 2.0, [a, b])
+    assert day.exclusive
+    both = [reading(b, "1,000 kilometers", 0.9), reading(a, "700 kilometers", 0.5)]
+    answers, no_answer, others, _ = assemble_all(both, 0.0, 3, judge=day.judge, exclusive=day.exclusive)
+    assert [x.text for x in answers] == ["700 kilometers"] and no_answer is None
+    assert [(x.text, x.event_date) for x in others] == [("1,000 kilometers", "2024-10-31")]
+    # only the other launch was found: no answer (however sure the reader is), the other event beside it
+    alone = [reading(b, "1,000 kilometers", 0.99)]
+    answers, no_answer, others, _ = assemble_all(alone, 0.1, 3, judge=day.judge, exclusive=day.exclusive)
+    assert answers == [] and no_answer is not None and no_answer.score == 0.0
+    assert [x.text for x in others] == ["1,000 kilometers"]
+    # a month or a year stays a soft signal; so does a day when the signal is off
+    month = TimeScorer(parse_question_time("How far did it fly in November 2025?", TODAY), 2.0, [a, b])
+    off = TimeScorer(parse_question_time("How far did the missile fly on November 7?", TODAY), 0.0, [a, b])
+    assert not month.exclusive and not off.exclusive
+    assert [x.text for x in assemble_all(alone, 0.0, 3, judge=month.judge, exclusive=month.exclusive)[0]] == [
+        "1,000 kilometers"]
+
+
+def test_a_sentence_ends_at_its_full_stop_not_at_an_abbreviation():
+    # "Yellow Sea." ends a sentence: the next sentence's date must not date the cruise missiles
+    text = ("On October 28, North Korea launched strategic cruise missiles into the Yellow Sea. On November 1, "
+            "Pyongyang fired several artillery rounds.")
+    p = passage("oct.txt", "Seoul\n\n" + text, "2025-11-07")
+    assert dating_tag(p, *span_of(p, "strategic cruise missiles")).text == "On October 28"
+    assert dating_tag(p, *span_of(p, "several")).text == "On November 1"
+
+
+def test_a_day_without_its_year_takes_the_article_year_and_this_year_gives_way_to_the_article():
+    text = "Portland\n\nThe wildfire destroyed 538 homes on June 23. Inflation this year reached 6.3 percent.\n"
+    p = passage("fire.txt", text, "2025-07-14")
+    june = dating_tag(p, *span_of(p, "538 homes"))
+    assert june.text == "on June 23" and not june.year_known  # written without its year
+    other_year = TimeScorer(parse_question_time("How many homes burned on June 23, 2023?", TODAY), 2.0, [p])
+    assert other_year.judge(p, *span_of(p, "538 homes")).match is False  # June 23, 2025, not 2023
+    same_year = TimeScorer(parse_question_time("How many homes burned on June 23, 2025?", TODAY), 2.0, [p])
+    assert same_year.judge(p, *span_of(p, "538 homes")).match is True
+    assert dating_tag(p, *span_of(p, "6.3 percent")).source == "article"  # "this year" says less than the dateline
+    september = TimeScorer(parse_question_time("What was inflation on Sept. 15, 2025?", TODAY), 2.0, [p])
+    assert september.judge(p, *span_of(p, "6.3 percent")).match is False
+
+
+def test_at_what_time_expects_a_clock_time():
+    from qa.answer_types import expects_clock_time, is_clock_time, type_prior
+
+    assert expects_clock_time("At what time was the missile launched?")
+    assert expects_clock_time("What time, local time, did the quake hit?")
+    for untyped in ("What time period is it?", "What time of day did they gather?", "During what time did it flourish?",
+                    "When was it launched?"):
+        assert not expects_clock_time(untyped) and type_prior(untyped, 6.0) is None
+    for clock in ("7:30 a.m.", "12:35 p.m. local time", "0224 GMT", "noon", "2 p.m"):
+        assert is_clock_time(clock)
+    for other in ("November 7", "Thursday", "afternoon", "700 kilometers"):
+        assert not is_clock_time(other)
+    prior = type_prior("At what time was it launched?", 6.0)
+    assert prior("7:10 a.m.") == 0.0 and prior("Thursday") == -6.0
+    assert type_prior("At what time was it launched?", 0.0) is None  # off
+    # in scoring: the reader prefers the weekday, the type prefers the clock time
+    p = passage("oct31.txt", "October 31, 2024\n\nNorth Korea fired an ICBM on Thursday at 7:10 a.m. local time.\n",
+                "2024-10-31")
+    readings = [PassageReading(p, (Span(p, *span_of(p, "Thursday"), 0.6, 3.0), Span(p, *span_of(p, "7:10 a.m."), 0.3, 2.0)))]
+    assert assemble(readings, 0.0, 1)[0][0].text == "Thursday"
+    assert assemble(readings, 0.0, 1, prior=prior)[0][0].text == "7:10 a.m."

@@ -1,0 +1,37 @@
+"""The kind of answer a question expects, as a soft signal on candidate spans.
+
+Only forms whose answer can be recognised reliably from its words are typed: "at what time" / "what
+time did" expects a clock time ("7:30 a.m.", "12:35 p.m.", "0224 GMT", "noon"). A candidate without
+one -- a day, a weekday, "afternoon" -- loses ``weight`` of its evidence (log-odds against "no
+answer"): the reader, asked "At what time was the missile launched?", often points at the sentence's
+date ("November 7", "Thursday"). "What time period", "what time of day", "during what time" are not typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_CLOCK_QUESTION = re.compile(  # "what time" asked of a verb: "At what time was ...", "What time, local time, did ..."
+    r"(?<!during\s)\bwhat\s+(?:time|hour)\s*(?:,|(?:did|does|do|was|were|is|are|will|would|had|has|have)\b)",
+    re.IGNORECASE)
+_CLOCK = re.compile(
+    r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:a\.?\s?m\b\.?|p\.?\s?m\b\.?)|\b\d{1,2}:\d{2}\b|\b\d{4}\s*(?:GMT|UTC|hours|hrs|[A-Z]ST|[A-Z]DT|KST|JST)\b|"
+    r"\b(?:noon|midnight|o'clock)\b",
+    re.IGNORECASE)
+
+
+def expects_clock_time(question: str) -> bool:
+    return bool(_CLOCK_QUESTION.search(question))
+
+
+def is_clock_time(text: str) -> bool:
+    return bool(_CLOCK.search(text))
+
+
+def type_prior(question: str, weight: float) -> Callable[[str], float] | None:
+    """Evidence to add to a candidate span of ``question`` by its text (0 or ``-weight``), or None when
+    the question's form expects no recognisable type (or ``weight`` is 0)."""
+    if weight <= 0 or not expects_clock_time(question):
+        return None
+    return lambda text: 0.0 if is_clock_time(text) else -weight
