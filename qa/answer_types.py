@@ -5,6 +5,9 @@ time did" expects a clock time ("7:30 a.m.", "12:35 p.m.", "0224 GMT", "noon"). 
 one -- a day, a weekday, "afternoon" -- loses ``weight`` of its evidence (log-odds against "no
 answer"): the reader, asked "At what time was the missile launched?", often points at the sentence's
 date ("November 7", "Thursday"). "What time period", "what time of day", "during what time" are not typed.
+"How far / deep / high / tall" and "what altitude / depth / distance / height" expect a length: a
+number with a unit of length ("146 km", "435 miles", "25-foot", "a few hundred feet"); asked "How deep
+was the earthquake?", the reader may answer with the magnitude.
 """
 
 from __future__ import annotations
@@ -21,6 +24,25 @@ _CLOCK = re.compile(
     re.IGNORECASE)
 
 
+_LENGTH_QUESTION = re.compile(
+    r"\bhow\s+(?:far|deep|high|tall)\b|\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:altitude|depth|distance|elevation|height)\b",
+    re.IGNORECASE)
+_NUMBER = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+           r"fifty|hundreds?|thousands?|half|dozens?)")
+_LENGTH = re.compile(
+    _NUMBER + r"(?:[\s-]+\w+){0,2}?[\s-]*(?:km|kms|kilomet(?:er|re)s?|mi|miles?|m|met(?:er|re)s?|ft|feet|foot|inch(?:es)?|"
+    r"yards?|nautical\s+miles?|stor(?:e)?y|stor(?:e)?ys|stories|floors?|kph|mph)\b",
+    re.IGNORECASE)
+
+
+def expects_length(question: str) -> bool:
+    return bool(_LENGTH_QUESTION.search(question))
+
+
+def is_length(text: str) -> bool:
+    return bool(_LENGTH.search(text))
+
+
 def expects_clock_time(question: str) -> bool:
     return bool(_CLOCK_QUESTION.search(question))
 
@@ -32,6 +54,10 @@ def is_clock_time(text: str) -> bool:
 def type_prior(question: str, weight: float) -> Callable[[str], float] | None:
     """Evidence to add to a candidate span of ``question`` by its text (0 or ``-weight``), or None when
     the question's form expects no recognisable type (or ``weight`` is 0)."""
-    if weight <= 0 or not expects_clock_time(question):
+    if weight <= 0:
         return None
-    return lambda text: 0.0 if is_clock_time(text) else -weight
+    if expects_clock_time(question):
+        return lambda text: 0.0 if is_clock_time(text) else -weight
+    if expects_length(question):
+        return lambda text: 0.0 if is_length(text) else -weight
+    return None

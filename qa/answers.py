@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from collections.abc import Callable
 from datetime import date
 
-from core.text import normalize_answer
+from core.text import normalize_answer, sentence_ends
 from core.types import Answer, Citation, NoAnswer, Passage, PassageReading, Span
 from qa.calibration import ScoreScale
 from qa.timing import Judgement
@@ -91,7 +91,10 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
     """The reader's best span at each place in a passage, with the log-odds of the place against "no answer".
 
     Spans that overlap ("700 kilometers", "roughly 700 kilometers", "700 kilometers (435 miles)")
-    are one answer with uncertain boundaries: the most probable of them stands for the place, and
+    are one answer with uncertain boundaries: the most probable of them that stays inside one sentence
+    stands for the place (a span running on into the next sentence -- "39.4 percent, low even by the
+    standards of special elections. Graham Rourke finished first with 7,992" -- is never shown while
+    one inside a sentence overlaps it; its probability still counts for the place), and
     the place's evidence is ``log(sum(exp(span.evidence)))`` over all of them, i.e.
     ``log(P(place) / P(no answer))``. Unlike probabilities normalized inside each passage, it can
     be compared between passages: a passage that does not answer the question still spreads all
@@ -102,7 +105,8 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
     while remaining:
         best = remaining[0]
         overlapping = [s for s in remaining if s.start < best.end and best.start < s.end]
-        located.append((best, _log_sum_exp([s.evidence for s in overlapping])))
+        shown = next((s for s in overlapping if not sentence_ends(s.passage.text, s.start, s.end)), best)
+        located.append((shown, _log_sum_exp([s.evidence for s in overlapping])))
         remaining = [s for s in remaining if s not in overlapping]
     return located
 

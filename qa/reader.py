@@ -100,11 +100,11 @@ def balance_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Trim whitespace, trailing commas, a sentence-final period, wrapping or unbalanced quotes/brackets."""
+    """Trim whitespace, leading and trailing commas, a sentence-final period, wrapping or unbalanced quotes/brackets."""
     start, end = balance_span(text, start, end)
     while True:
         before = (start, end)
-        while start < end and text[start].isspace():
+        while start < end and (text[start].isspace() or text[start] in ",;:"):
             start += 1
         while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
             end -= 1

@@ -166,3 +166,24 @@ def test_alternatives_only_when_they_are_close_and_the_rest_is_the_runner_up():
     close = [reading(p1, "USS George Washington", strong), reading(p2, "U.S.", strong - 0.1)]
     answers, _, _, runner_up = assemble_all(close, 0.0, 3)
     assert [a.text for a in answers] == ["USS George Washington", "U.S."] and runner_up is None
+
+
+def test_a_place_is_shown_by_a_span_inside_one_sentence():
+    from qa.answers import located_spans
+
+    text = "Turnout stood at 39.4 percent, low by any standard. Graham Rourke won with 7,992 votes, ahead of U.S. Rep. Lee."
+    p = passage("vote.txt", text, 0, len(text))
+
+    def span(words: str, score: float, evidence: float) -> Span:
+        at = text.index(words)
+        return Span(p, at, at + len(words), score, evidence)
+
+    across = span("39.4 percent, low by any standard. Graham Rourke won with 7,992", 0.5, 2.0)
+    inside = [span("7,992", 0.3, 1.5), span("39.4 percent", 0.1, 0.5)]
+    (shown, evidence), = located_spans(PassageReading(p, (across, *inside)))
+    assert shown.text == "7,992"  # the best span within one sentence stands for the place
+    assert abs(evidence - math.log(math.exp(2.0) + math.exp(1.5) + math.exp(0.5))) < 1e-9  # all its mass counts
+    alone = located_spans(PassageReading(p, (across,)))
+    assert alone[0][0] is across  # nothing inside a sentence overlaps it: it stays
+    titled = span("U.S. Rep. Lee", 0.4, 1.0)  # abbreviations end no sentence
+    assert located_spans(PassageReading(p, (titled,)))[0][0] is titled

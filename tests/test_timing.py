@@ -178,3 +178,19 @@ def test_at_what_time_expects_a_clock_time():
     readings = [PassageReading(p, (Span(p, *span_of(p, "Thursday"), 0.6, 3.0), Span(p, *span_of(p, "7:10 a.m."), 0.3, 2.0)))]
     assert assemble(readings, 0.0, 1)[0][0].text == "Thursday"
     assert assemble(readings, 0.0, 1, prior=prior)[0][0].text == "7:10 a.m."
+
+
+def test_how_deep_expects_a_length():
+    from qa.answer_types import expects_length, is_length, type_prior
+
+    for q in ("How deep was the earthquake?", "What was the depth of the quake?", "How far did it fly?",
+              "What altitude did the missiles reach?", "How tall was Tesla?"):
+        assert expects_length(q)
+    assert not expects_length("How long did the outage last?") and not expects_length("How strong was the quake?")
+    for length in ("146 km", "435 miles", "25-foot", "a few hundred feet", "6 feet 2 inches", "one-half mile",
+                   "700 kilometers (435 miles)", "2,000 m"):
+        assert is_length(length), length
+    for other in ("6.7", "magnitude 6.7", "Strong", "100–106 °F", "5 million people"):
+        assert not is_length(other), other
+    prior = type_prior("How deep was the earthquake?", 6.0)
+    assert prior("146 km") == 0.0 and prior("6.7") == -6.0
