@@ -187,3 +187,25 @@ def test_a_place_is_shown_by_a_span_inside_one_sentence():
     assert alone[0][0] is across  # nothing inside a sentence overlaps it: it stays
     titled = span("U.S. Rep. Lee", 0.4, 1.0)  # abbreviations end no sentence
     assert located_spans(PassageReading(p, (titled,)))[0][0] is titled
+
+
+def test_a_parenthesis_inside_an_answer_is_part_of_it_and_typed_alternatives_must_have_the_type():
+    from qa.answer_types import type_prior
+    from qa.answers import assemble_all, located_spans
+
+    text = "The missile flew 700 kilometers (435 miles) before landing outside the zone, officials said."
+    p = passage("km.txt", text, 0, len(text))
+
+    def span(words: str, score: float, evidence: float) -> Span:
+        at = text.index(words)
+        return Span(p, at, at + len(words), score, evidence)
+
+    spans = (span("700 kilometers", 0.5, 3.0), span("700 kilometers (435 miles)", 0.2, 2.0), span("435", 0.1, 1.0),
+             span("before landing outside the zone", 0.15, 2.5))
+    places = located_spans(PassageReading(p, spans))
+    assert [s.text for s, _ in places] == ["700 kilometers", "before landing outside the zone"]
+    assert abs(places[0][1] - math.log(math.exp(3.0) + math.exp(2.0) + math.exp(1.0))) < 1e-9
+    untyped = assemble_all([PassageReading(p, spans)], 0.0, 3)[0]
+    assert [a.text for a in untyped] == ["700 kilometers", "before landing outside the zone"]
+    typed = assemble_all([PassageReading(p, spans)], 0.0, 3, prior=type_prior("How far did it fly?", 6.0))[0]
+    assert [a.text for a in typed] == ["700 kilometers"]
