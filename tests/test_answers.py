@@ -168,18 +168,23 @@ def test_alternatives_only_when_they_are_close_and_the_rest_is_the_runner_up():
     assert [a.text for a in answers] == ["USS George Washington", "U.S."] and runner_up is None
 
 
+def spans_of(p: Passage):
+    """A maker of reader spans of ``p`` by their words."""
+    def span(words: str, score: float, evidence: float) -> Span:
+        at = p.text.index(words)
+        return Span(p, at, at + len(words), score, evidence)
+    return span
+
+
 def test_a_place_is_shown_by_a_span_inside_one_sentence():
     from qa.answers import located_spans
 
     text = "Turnout stood at 39.4 percent, low by any standard. Graham Rourke won with 7,992 votes, ahead of U.S. Rep. Lee."
-    p = passage("vote.txt", text, 0, len(text))
-
-    def span(words: str, score: float, evidence: float) -> Span:
-        at = text.index(words)
-        return Span(p, at, at + len(words), score, evidence)
+    span = spans_of(passage("vote.txt", text, 0, len(text)))
 
     across = span("39.4 percent, low by any standard. Graham Rourke won with 7,992", 0.5, 2.0)
     inside = [span("7,992", 0.3, 1.5), span("39.4 percent", 0.1, 0.5)]
+    p = across.passage
     (shown, evidence), = located_spans(PassageReading(p, (across, *inside)))
     assert shown.text == "7,992"  # the best span within one sentence stands for the place
     assert abs(evidence - math.log(math.exp(2.0) + math.exp(1.5) + math.exp(0.5))) < 1e-9  # all its mass counts
@@ -195,10 +200,7 @@ def test_a_parenthesis_inside_an_answer_is_part_of_it_and_typed_alternatives_mus
 
     text = "The missile flew 700 kilometers (435 miles) before landing outside the zone, officials said."
     p = passage("km.txt", text, 0, len(text))
-
-    def span(words: str, score: float, evidence: float) -> Span:
-        at = text.index(words)
-        return Span(p, at, at + len(words), score, evidence)
+    span = spans_of(p)
 
     spans = (span("700 kilometers", 0.5, 3.0), span("700 kilometers (435 miles)", 0.2, 2.0), span("435", 0.1, 1.0),
              span("before landing outside the zone", 0.15, 2.5))
