@@ -96,7 +96,7 @@ def _in_parenthesis_of(span: Span, variant: Span) -> bool:
             and "(" not in text[span.end:closing])
 
 
-def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
+def located_spans(reading: PassageReading, prefer: Callable[[str], bool] | None = None) -> list[tuple[Span, float]]:
     """The reader's best span at each place in a passage, with the log-odds of the place against "no answer".
 
     Spans that overlap ("700 kilometers", "roughly 700 kilometers", "700 kilometers (435 miles)")
@@ -109,7 +109,9 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
     the place's evidence is ``log(sum(exp(span.evidence)))`` over all of them, i.e.
     ``log(P(place) / P(no answer))``. Unlike probabilities normalized inside each passage, it can
     be compared between passages: a passage that does not answer the question still spreads all
-    its probability over its own spans, but their logits stay low against its null.
+    its probability over its own spans, but their logits stay low against its null. With ``prefer``
+    (the answer type, ``qa.answer_types``) the best variant of the expected type stands for the place:
+    "435 miles" rather than "435" for "how far".
     """
     remaining = sorted(reading.spans, key=lambda s: -s.score)
     located: list[tuple[Span, float]] = []
@@ -120,7 +122,8 @@ def located_spans(reading: PassageReading) -> list[tuple[Span, float]]:
         # a parenthesis inside a variant of the place is part of it: "435 miles" in "700 kilometers (435 miles)"
         overlapping += [s for s in remaining if s not in overlapping
                         and any(v.start < s.start and s.end < v.end and _in_parenthesis_of(s, v) for v in within)]
-        shown = within[0] if within else best
+        shown = next((v for v in within if prefer(v.text)), within[0]) if within and prefer else \
+            within[0] if within else best
         located.append((shown, _log_sum_exp([s.evidence for s in overlapping])))
         remaining = [s for s in remaining if s not in overlapping]
     return located
@@ -141,7 +144,7 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
     raw: list[Candidate] = []
     for r in readings:
         log_weight = math.log(max(weights.get(r.passage.id, 1.0), 1e-300))
-        for s, evidence in located_spans(r):
+        for s, evidence in located_spans(r, None if prior is None else (lambda text: prior(text) == 0)):
             if prior is not None:
                 evidence += prior(s.text)
             j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)

@@ -211,3 +211,16 @@ def test_a_parenthesis_inside_an_answer_is_part_of_it_and_typed_alternatives_mus
     assert [a.text for a in untyped] == ["700 kilometers", "before landing outside the zone"]
     typed = assemble_all([PassageReading(p, spans)], 0.0, 3, prior=type_prior("How far did it fly?", 6.0))[0]
     assert [a.text for a in typed] == ["700 kilometers"]
+
+
+def test_the_variant_of_the_expected_type_stands_for_the_place():
+    from qa.answer_types import type_prior
+    from qa.answers import assemble_all
+
+    text = "The rocket flew about 435 miles before it fell into the sea."
+    p = passage("mi.txt", text, 0, len(text))
+    span = spans_of(p)
+    variants = (span("435", 0.5, 3.0), span("435 miles", 0.3, 2.5))
+    assert assemble_all([PassageReading(p, variants)], 0.0, 1)[0][0].text == "435"  # the reader stops short
+    typed = assemble_all([PassageReading(p, variants)], 0.0, 1, prior=type_prior("How far did it fly?", 6.0))[0]
+    assert typed[0].text == "435 miles"  # the quantity with its unit, at the place's full evidence
