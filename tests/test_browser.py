@@ -35,7 +35,7 @@ SCREENSHOT = Path(os.environ.get("CITEQA_SCREENSHOT", tempfile.gettempdir() + "/
 def workdir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     (root / "corpus").mkdir()
-    for f in SEEDS.glob("*.txt"):
+    for f in [*SEEDS.glob("*.txt"), *SEEDS.glob("*.meta.json")]:  # the articles and their metadata sidecars
         shutil.copy(f, root / "corpus" / f.name)
     return root
 
@@ -136,6 +136,20 @@ def test_no_answer_state(silent_server, page):
     reply = page.locator(".turn").last.locator(".reply")
     assert "No answer found in the articles" in reply.inner_text()
     assert page.locator(".turn .answer").count() == 0
+    assert page.problems == []
+
+
+def test_a_day_with_no_event_shows_the_other_events(answering_server, page):
+    # the day rule: even at threshold 0 nothing is answered for a day the articles report no launch on
+    page.goto(answering_server.url + "/")
+    ask(page, "How far did the missile fly on March 15, 2024?")
+    reply = page.locator(".turn").last.locator(".reply")
+    text = reply.inner_text()
+    assert "No answer found in the articles for “on March 15, 2024”" in text
+    assert "only for other dates" in text and "Best candidate scored" not in text
+    assert page.locator(".turn .reply > .answer").count() == 0
+    others = reply.locator("details.other-events")
+    assert others.count() == 1 and "Other events" in others.locator("summary").inner_text()
     assert page.problems == []
 
 

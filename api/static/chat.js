@@ -88,8 +88,10 @@ function renderResult(result) {
     return el("div", {class: "reply no-answer"},
       el("p", {class: "no-answer-text"}, result.matched_time ?
         "No answer found in the articles for “" + result.matched_time.text + "”." : "No answer found in the articles."),
-      na ? el("p", {class: "detail"}, "Best candidate scored " + na.score.toFixed(2) +
-        ", below the threshold of " + na.threshold.toFixed(2) + ".") : null,
+      na && na.score > 0 ? el("p", {class: "detail"}, "Best candidate scored " + na.score.toFixed(2) +
+        ", below the threshold of " + na.threshold.toFixed(2) + ".") :
+        (result.other_events || []).length ? el("p", {class: "detail"},
+          "The articles report this only for other dates (below).") : null,
       renderOtherEvents(result));
   }
   const asked = result.matched_time ? el("p", {class: "detail matched-time"},
