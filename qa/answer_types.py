@@ -7,7 +7,9 @@ answer"): the reader, asked "At what time was the missile launched?", often poin
 date ("November 7", "Thursday"). "What time period", "what time of day", "during what time" are not typed.
 "How far / deep / high / tall" and "what altitude / depth / distance / height" expect a length: a
 number with a unit of length ("146 km", "435 miles", "25-foot", "a few hundred feet"); asked "How deep
-was the earthquake?", the reader may answer with the magnitude.
+was the earthquake?", the reader may answer with the magnitude. "On what date / what day" expects a
+day: a month and its day ("May 3, 2013", "12 January"), a weekday, a numeric date or a named day
+("Christmas Eve"), not "two days".
 """
 
 from __future__ import annotations
@@ -35,6 +37,24 @@ _LENGTH = re.compile(
     re.IGNORECASE)
 
 
+_DAY_QUESTION = re.compile(r"\bwhat\s+(?:date|day)\b(?!\s+of\s+the\s+(?:week|month|year))", re.IGNORECASE)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DAY = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])|"
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{1,4}[/-]\d{1,2}[/-]\d{1,4}\b|"
+    r"\b(?:christmas|easter|thanksgiving|new\s+year'?s?|independence\s+day|eve|d-day)\b",
+    re.IGNORECASE)
+
+
+def expects_day(question: str) -> bool:
+    return bool(_DAY_QUESTION.search(question))
+
+
+def is_day(text: str) -> bool:
+    return bool(_DAY.search(text))
+
+
 def expects_length(question: str) -> bool:
     return bool(_LENGTH_QUESTION.search(question))
 
@@ -60,4 +80,6 @@ def type_prior(question: str, weight: float) -> Callable[[str], float] | None:
         return lambda text: 0.0 if is_clock_time(text) else -weight
     if expects_length(question):
         return lambda text: 0.0 if is_length(text) else -weight
+    if expects_day(question):
+        return lambda text: 0.0 if is_day(text) else -weight
     return None

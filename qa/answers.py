@@ -277,12 +277,15 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     Answers: the best one at or above ``threshold``, and after it only those scoring at least
     ``ALTERNATIVE_RELATIVE`` of it or reporting another event (dated more than ``SAME_EVENT_DAYS``
     from it: two launches are two answers), at most ``max_answers``; with ``prior``, an alternative must
-    also be of the expected type (no "before landing outside Japan's zone" under "how far").
+    also be of the expected type (no "before landing outside Japan's zone" under "how far"). The type
+    counts only when some span read has it.
     Other events: the answers the question's date ruled out (``time_match`` False) that the reader alone is confident of, scored by the reader
     alone, so that "700 km on 7 Nov" can be shown beside "1,000 km on 31 Oct (another event)".
     Runner-up: the best answer left out (for transparency, shown folded), if any.
     ``exclusive`` (the question names a day, ``qa.timing.TimeScorer.exclusive``): an answer whose date
     contradicts the question's is never an answer, only another event."""
+    if prior is not None and not any(prior(sp.text) == 0 for r in readings for sp in r.spans):
+        prior = None  # no span of the expected type was read: the type reorders, it never silences an answer
     ranked = group_answers(candidates_from(readings, weights, scale, judge, prior))
     eligible = [a for a in ranked if not (exclusive and a.time_match is False)]
     passing = [a for a in eligible if a.score >= threshold]

@@ -194,3 +194,22 @@ def test_how_deep_expects_a_length():
         assert not is_length(other), other
     prior = type_prior("How deep was the earthquake?", 6.0)
     assert prior("146 km") == 0.0 and prior("6.7") == -6.0
+
+
+def test_on_what_date_expects_a_day_and_a_type_never_silences_the_only_kind_read():
+    from qa.answer_types import expects_day, is_day, type_prior
+    from qa.answers import assemble_all
+
+    assert expects_day("On what date did Luther die?") and expects_day("What day was the game played on?")
+    assert not expects_day("What day of the week was it?")
+    for day in ("May 3, 2013", "12 January", "Monday", "Christmas Eve", "the 3rd of May", "2025-11-07"):
+        assert is_day(day), day
+    for other in ("two days", "in May", "Mayor", "1546"):
+        assert not is_day(other), other
+    prior = type_prior("On what date did the strike begin?", 6.0)
+    p = passage("strike.txt", "Berlin\n\nThe strike began on Tuesday, two days after the talks failed.\n", "2025-03-06")
+    both = [PassageReading(p, (Span(p, *span_of(p, "two days"), 0.6, 3.0), Span(p, *span_of(p, "Tuesday"), 0.3, 2.0)))]
+    assert assemble_all(both, 0.1, 1, prior=prior)[0][0].text == "Tuesday"
+    # no span of the expected type was read: the answer stands as the reader gave it, at its full score
+    only = [PassageReading(p, (Span(p, *span_of(p, "two days"), 0.6, 3.0),))]
+    assert [a.score for a in assemble_all(only, 0.1, 1, prior=prior)[0]] == [a.score for a in assemble_all(only, 0.1, 1)[0]]
