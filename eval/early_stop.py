@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from eval.command import parse_offline
 
 CAPS = (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0)
 FIRST_BATCHES = (2, 3, 4)
@@ -121,14 +120,12 @@ def summarize(replays: Sequence[Replay], service, cap: float | None, first: int,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_offline(build_parser(), argv)
-    if isinstance(args, int):
-        return args
-    from eval.run import squad_open_study
+    from eval.run import open_study_command
 
-    study = squad_open_study(args.squad, args.cache_dir, args.sample)
-    if study is None:
-        return 2
+    opened = open_study_command(build_parser(), argv)
+    if isinstance(opened, int):
+        return opened
+    args, study = opened
     halves = study.halves
     service = study.service(reading_cache_size=0)
     started = time.perf_counter()

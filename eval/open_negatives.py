@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from eval.command import parse_offline
 
 GRID = (0.0, 0.1, 0.1459, 0.16, 0.17, 0.18, 0.19, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
 
@@ -53,15 +52,13 @@ def curve(samples: Sequence[dict], grid: Sequence[float]) -> list[dict]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_offline(build_parser(), argv)
-    if isinstance(args, int):
-        return args
     from core.text import f1_score, metric_max_over_ground_truths
-    from eval.run import squad_open_study
+    from eval.run import open_study_command
 
-    study = squad_open_study(args.squad, args.cache_dir, args.sample)
-    if study is None:
-        return 2
+    opened = open_study_command(build_parser(), argv)
+    if isinstance(opened, int):
+        return opened
+    args, study = opened
     docs_of: dict[int, set[str]] = {}
     for doc, article in study.article_of.items():
         docs_of.setdefault(article, set()).add(doc)

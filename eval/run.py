@@ -200,6 +200,17 @@ def squad_open_study(squad: Path, cache_dir: Path, sample: int) -> OpenStudy | N
     return OpenStudy(gold, cache, article_of, halves)
 
 
+def open_study_command(parser: argparse.ArgumentParser,
+                       argv: Sequence[str] | None) -> tuple[argparse.Namespace, OpenStudy] | int:
+    """What ``eval.early_stop`` and ``eval.open_negatives`` do first: parse (offline), then open the
+    study of ``--squad`` (``--cache-dir``, ``--sample``); an exit status instead when either fails."""
+    args = parse_offline(parser, argv)
+    if isinstance(args, int):
+        return args
+    study = squad_open_study(args.squad, args.cache_dir, args.sample)
+    return 2 if study is None else (args, study)
+
+
 def run_open(questions: Sequence[GoldQuestion], settings: Settings,
              top_k: int) -> tuple[list[QuestionResult], dict[str, Any]]:
     """The whole product on every question; the index is built (or updated) once, then reused."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 _CLOCK_QUESTION = re.compile(  # "what time" asked of a verb: "At what time was ...", "What time, local time, did ..."
     r"(?<!during\s)\bwhat\s+(?:time|hour)\s*(?:,|(?:did|does|do|was|were|is|are|will|would|had|has|have)\b)",
@@ -47,39 +48,34 @@ _DAY = re.compile(
     re.IGNORECASE)
 
 
-def expects_day(question: str) -> bool:
-    return bool(_DAY_QUESTION.search(question))
+@dataclass(frozen=True)
+class AnswerType:
+    """A question form (``asked``) and what its answer must contain (``given``)."""
+
+    asked: re.Pattern[str]
+    given: re.Pattern[str]
+
+    def expected_by(self, question: str) -> bool:
+        return bool(self.asked.search(question))
+
+    def fits(self, text: str) -> bool:
+        return bool(self.given.search(text))
 
 
-def is_day(text: str) -> bool:
-    return bool(_DAY.search(text))
+CLOCK_TIME = AnswerType(_CLOCK_QUESTION, _CLOCK)
+LENGTH = AnswerType(_LENGTH_QUESTION, _LENGTH)
+DAY = AnswerType(_DAY_QUESTION, _DAY)
+TYPES = (CLOCK_TIME, LENGTH, DAY)  # the first whose form the question has counts
 
-
-def expects_length(question: str) -> bool:
-    return bool(_LENGTH_QUESTION.search(question))
-
-
-def is_length(text: str) -> bool:
-    return bool(_LENGTH.search(text))
-
-
-def expects_clock_time(question: str) -> bool:
-    return bool(_CLOCK_QUESTION.search(question))
-
-
-def is_clock_time(text: str) -> bool:
-    return bool(_CLOCK.search(text))
+expects_clock_time, is_clock_time = CLOCK_TIME.expected_by, CLOCK_TIME.fits
+expects_length, is_length = LENGTH.expected_by, LENGTH.fits
+expects_day, is_day = DAY.expected_by, DAY.fits
 
 
 def type_prior(question: str, weight: float) -> Callable[[str], float] | None:
     """Evidence to add to a candidate span of ``question`` by its text (0 or ``-weight``), or None when
     the question's form expects no recognisable type (or ``weight`` is 0)."""
-    if weight <= 0:
+    kind = next((t for t in TYPES if t.expected_by(question)), None) if weight > 0 else None
+    if kind is None:
         return None
-    if expects_clock_time(question):
-        return lambda text: 0.0 if is_clock_time(text) else -weight
-    if expects_length(question):
-        return lambda text: 0.0 if is_length(text) else -weight
-    if expects_day(question):
-        return lambda text: 0.0 if is_day(text) else -weight
-    return None
+    return lambda text: 0.0 if kind.fits(text) else -weight

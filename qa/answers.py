@@ -122,8 +122,7 @@ def located_spans(reading: PassageReading, prefer: Callable[[str], bool] | None 
         # a parenthesis inside a variant of the place is part of it: "435 miles" in "700 kilometers (435 miles)"
         overlapping += [s for s in remaining if s not in overlapping
                         and any(v.start < s.start and s.end < v.end and _in_parenthesis_of(s, v) for v in within)]
-        shown = next((v for v in within if prefer(v.text)), within[0]) if within and prefer else \
-            within[0] if within else best
+        shown = next((v for v in within if prefer is None or prefer(v.text)), within[0] if within else best)
         located.append((shown, _log_sum_exp([s.evidence for s in overlapping])))
         remaining = [s for s in remaining if s not in overlapping]
     return located
@@ -279,8 +278,9 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     from it: two launches are two answers), at most ``max_answers``; with ``prior``, an alternative must
     also be of the expected type (no "before landing outside Japan's zone" under "how far"). The type
     counts only when some span read has it.
-    Other events: the answers the question's date ruled out (``time_match`` False) that the reader alone is confident of, scored by the reader
-    alone, so that "700 km on 7 Nov" can be shown beside "1,000 km on 31 Oct (another event)".
+    Other events: the answers the question's date ruled out (``time_match`` False) that the reader
+    alone is confident of, scored by the reader alone, so that "700 km on 7 Nov" can be shown beside
+    "1,000 km on 31 Oct (another event)".
     Runner-up: the best answer left out (for transparency, shown folded), if any.
     ``exclusive`` (the question names a day, ``qa.timing.TimeScorer.exclusive``): an answer whose date
     contradicts the question's is never an answer, only another event."""

@@ -53,7 +53,8 @@ def parse_question_time(question: str, today: date) -> TimeConstraint | None:
 
     The first time expression counts (see ``find_time_mentions`` for what is one; plain numbers such as
     "700 km" are not), and the first ordering word that is not part of it: "latest", "most recent",
-    "newest", "last" (not "last week", "at last", "the last two", nor the verb: "how long did it last?") → "latest"; "first", "earliest" → "earliest".
+    "newest", "last" (not "last week", "at last", "the last two", nor the verb: "how long did it last?")
+    → "latest"; "first", "earliest" → "earliest".
     Never raises: a ``today`` that is not a date leaves only absolute expressions.
     """
     if not isinstance(question, str):
