@@ -13,7 +13,6 @@ of the null, which (unlike the probabilities) can be compared between passages.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,9 +99,6 @@ def balance_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_DOTTED_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.)+[A-Za-z]$")  # "p.m", "U.S", "a.m" missing their last dot
-
-
 def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim whitespace, leading and trailing commas, a sentence-final period, wrapping or unbalanced quotes/brackets."""
     start, end = balance_span(text, start, end)
@@ -113,9 +109,6 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
         while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
             end -= 1
         span = text[start:end]
-        if end < len(text) and text[end] == "." and _DOTTED_END.search(span):
-            end += 1  # "12:35 p.m" -> "12:35 p.m.", "the U.S" -> "the U.S.": the tokenizer split off the last dot
-            span = text[start:end]
         if len(span) > 1 and span[-1] == ".":
             word = span[:-1].split()[-1] if span[:-1].split() else ""
             if len(word) > 2 and "." not in word and word[-1].isalnum():
