@@ -2,13 +2,13 @@
 
     python -m bench.latency [--squad-sample 200] [--repeats 2] [--out bench/results/latency]
 
-For every configuration — the default (fp32 reader, reading in order of promise, top_k 8), top_k 5,
-top_k 8 reading every passage, and the other reader precisions — it prints ``ask`` p50/p95 (warm,
+For every configuration — the default (onnxruntime, fp32 reader, reading in order of promise,
+top_k 8), top_k 5, top_k 8 reading every passage, and the other runtimes and reader precisions — it prints ``ask`` p50/p95 (warm,
 answer and reading caches off, one question at a time), reader tokens read per question and the F1
 of the top answer: on the seed articles (``eval/gold/dev.jsonl``, each question ``--repeats``
 times) and on SQuAD dev-public open mode (``--squad-sample`` questions over its 1,048 paragraphs,
 the index the evaluation built under ``.citeqa/eval-cache``). Also one 256-token paragraph read
-alone, per precision. Writes ``latency.json`` and ``latency.png`` (p50 against F1) into ``--out``.
+alone, per runtime and precision. Writes ``latency.json`` and ``latency.png`` (p50 against F1) into ``--out``.
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 CONFIGS: dict[str, dict[str, Any]] = {
-    "default (fp32, in order, top_k 8)": {},
+    "default (onnx fp32, in order, top_k 8)": {},
     "top_k 5": {"top_k": 5},
     "top_k 8, read all": {"read_in_order": False},
-    "int8": {"reader_precision": "int8"},
-    "bf16": {"reader_precision": "bf16"},
+    "onnx int8": {"reader_precision": "int8"},
+    "torch fp32": {"model_runtime": "torch"},
+    "torch int8 (attention)": {"model_runtime": "torch", "reader_precision": "int8"},
+    "torch bf16": {"model_runtime": "torch", "reader_precision": "bf16"},
 }
+READERS = (("onnx", "fp32"), ("onnx", "int8"), ("torch", "fp32"), ("torch", "int8"), ("torch", "bf16"))
 SQUAD = Path("../shared/data/squad/dev-public-v1.1.json.gz")
 
 
@@ -42,7 +45,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(service, questions, repeats: int, tokenizer) -> dict[str, float]:
+def measure(service, questions, repeats: int, windows) -> dict[str, float]:
     from core.text import f1_score, metric_max_over_ground_truths
 
     times, tokens, f1s = [], [], []
@@ -51,9 +54,8 @@ def measure(service, questions, repeats: int, tokenizer) -> dict[str, float]:
             t = time.perf_counter()
             result = service.ask(q.question)
             times.append((time.perf_counter() - t) * 1000)
-            n_question = len(tokenizer(q.question, add_special_tokens=False)["input_ids"])
-            tokens.append(sum(n_question + 3 + len(tokenizer(p.text, add_special_tokens=False)["input_ids"])
-                              for p in result.passages[:result.passages_read]))
+            read = list(result.passages[:result.passages_read])
+            tokens.append(windows.encode(q.question, read).tokens if read else 0)
             if q.answerable:
                 prediction = result.answers[0].text if result.answers else None
                 f1s.append(metric_max_over_ground_truths(f1_score, prediction, q.answers) if prediction else 0.0)
@@ -62,13 +64,12 @@ def measure(service, questions, repeats: int, tokenizer) -> dict[str, float]:
             "questions": len(questions)}
 
 
-def one_paragraph_ms(reader, tokenizer, text: str, repeats: int = 30) -> float:
+def one_paragraph_ms(reader, text: str, repeats: int = 30) -> float:
     from core.types import Passage
 
     question = "How far did the missile fly on November 7?"
-    ids = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    budget = 256 - 3 - len(tokenizer(question, add_special_tokens=False)["input_ids"])
-    paragraph = text[:ids["offset_mapping"][min(budget, len(ids["input_ids"])) - 1][1]]
+    first = reader.encode(question, [Passage("bench:0", "bench.txt", 0, len(text), text)])
+    paragraph = text[:first.offsets[0][int(first.contexts[0][-1])][1]]  # what the first 256-token window holds
     passage = Passage("bench:0", "bench.txt", 0, len(paragraph), paragraph)
     reader.read(question, [passage])
     times = []
@@ -113,22 +114,25 @@ def main(argv: list[str] | None = None) -> int:
     from core.settings import Settings
     from eval.goldsets import load_gold, spread
     from eval.run import _squad_cache
-    from index.embedding import SentenceTransformerEmbedder
-    from qa.reader import TransformersReader
-    from qa.service import QAService
+    from qa.service import QAService, embedder_for, reader_for
 
     base = Settings(answer_cache_size=0, reading_cache_size=0)
-    embedder = SentenceTransformerEmbedder(base.embedding_model_path())
-    embedder.warm_up()
-    readers: dict[str, TransformersReader] = {}
+    readers: dict[tuple[str, str], Any] = {}
+    embedders: dict[str, Any] = {}
 
-    def reader_for(precision: str) -> TransformersReader:
-        if precision not in readers:
-            readers[precision] = TransformersReader(base.reader_model, max_seq_len=base.max_seq_len,
-                                                    doc_stride=base.doc_stride, max_answer_len=base.max_answer_len,
-                                                    batch_size=base.reader_batch_size, precision=precision)
-            readers[precision].warm_up()
-        return readers[precision]
+    def reader(runtime: str, precision: str):
+        if (runtime, precision) not in readers:
+            readers[runtime, precision] = reader_for(base, runtime=runtime, precision=precision)
+            readers[runtime, precision].warm_up()
+        return readers[runtime, precision]
+
+    def embedder(runtime: str):
+        if runtime not in embedders:
+            embedders[runtime] = embedder_for(base.model_copy(update={"model_runtime": runtime}))
+            embedders[runtime].warm_up()
+        return embedders[runtime]
+
+    windows = reader("onnx", "fp32")
 
     corpora: dict[str, tuple[Path, Path, list]] = {}
     tmp = tempfile.TemporaryDirectory()
@@ -152,17 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         rows[name] = {}
         for corpus, (folder, index, questions) in corpora.items():
             settings = base.model_copy(update={"corpus_dir": folder, "index_dir": index, **overrides})
-            service = QAService(settings, embedder=embedder, reader=reader_for(settings.reader_precision))
+            service = QAService(settings, embedder=embedder(settings.model_runtime),
+                                reader=reader(settings.model_runtime, settings.reader_precision))
             service.build_index()
             service.reload()
             service.ask(questions[0].question)  # warm
-            rows[name][corpus] = measure(service, questions, args.repeats if corpus == "seeds" else 1,
-                                         reader_for("fp32")._tokenizer)
+            rows[name][corpus] = measure(service, questions, args.repeats if corpus == "seeds" else 1, windows)
             print(f"{name:36s} {corpus:10s} {json.dumps(rows[name][corpus])}", file=sys.stderr, flush=True)
 
     seed_text = " ".join(p.read_text(encoding="utf-8") for p in sorted(args.corpus.glob("*.txt")))
-    paragraph = {precision: one_paragraph_ms(reader_for(precision), reader_for("fp32")._tokenizer, seed_text)
-                 for precision in ("int8", "fp32", "bf16")}
+    paragraph = {f"{runtime} {precision}": one_paragraph_ms(reader(runtime, precision), seed_text)
+                 for runtime, precision in READERS}
     tmp.cleanup()
     record = {"configs": rows, "reader_one_256_token_paragraph_ms": paragraph, "cpu_threads": os.cpu_count(),
               "squad_sample": args.squad_sample, "seed_repeats": args.repeats}

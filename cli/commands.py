@@ -52,14 +52,18 @@ def result_to_dict(result) -> dict:
 @app.command()
 def index(corpus: CorpusOpt = None, index: IndexOpt = None,
           verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    """Build or update the index over the corpus folder (only changed files are re-embedded)."""
+    """Build or update the index over the corpus folder (only changed files are re-embedded); with the
+    onnx runtime (the default) it also exports the models to ONNX the first time (cached in .citeqa/models)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     from qa.service import QAService
 
     settings = _settings(corpus_dir=corpus, index_dir=index)
     try:
         typer.echo(f"indexing {settings.corpus_dir} into {settings.index_dir} ...", err=True)
-        report = QAService(settings).build_index(show_progress=True)
+        service = QAService(settings)
+        report = service.build_index(show_progress=True)
+        if settings.model_runtime == "onnx":  # export the reader now (once), so the first `serve` starts fast
+            service.reader.warm_up()
     except (CiteqaError, FileNotFoundError) as exc:
         _fail(exc)
     typer.echo(f"files: {report.files}  passages: {report.passages}  embedded: {len(report.embedded_files)}  "

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import InvalidRequest
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("seeds"), description="folder of articles (the source of truth)")
     index_dir: Path = Field(Path(".citeqa/index"), description="where the FAISS index lives")
     reader_model: str = Field(str(DEFAULT_READER_DIR),
-                              description="extractive QA checkpoint: a local folder or a Hugging Face id")
+                              description="extractive QA checkpoint: a local Hugging Face folder")
     embedding_model: str = Field("", description="sentence-transformers folder; empty = packaged all-MiniLM-L6-v2")
 
     top_k: int = Field(8, ge=TOP_K_MIN, le=TOP_K_MAX, description="passages retrieved and read per question")
@@ -83,10 +83,17 @@ class Settings(BaseSettings):
     doc_stride: int = Field(128, ge=16, le=256, description="overlap between reader windows of a long passage")
     max_answer_len: int = Field(30, ge=1, le=100, description="longest answer span in tokens")
     reader_batch_size: int = Field(16, ge=1, le=128)
+    model_runtime: Literal["onnx", "torch"] = Field(
+        "onnx", description="what runs the reader and the embedder: onnx (onnxruntime on graphs exported once from "
+        "the model folders and cached in model_cache_dir; the server never imports torch, so it starts in "
+        "seconds) or torch (transformers / sentence-transformers)")
+    model_cache_dir: Path = Field(Path(".citeqa/models"), description="where the exported ONNX models are cached "
+                                  "(by the sha256 of the weights)")
     reader_precision: Literal["fp32", "int8", "bf16"] = Field(
-        "fp32", description="reader arithmetic: fp32; int8 (attention layers dynamically quantized: ~10% faster, "
-        "readings depend slightly on batch-mates); bf16 (autocast: slower than fp32 on CPUs without AMX)")
-    threads: int = Field(0, ge=0, description="torch threads; 0 = all cores")
+        "fp32", description="reader arithmetic: fp32; int8 (onnx: all matrix products int8, weights per channel; "
+        "torch: the attention layers only, readings then depend slightly on batch-mates); bf16 (torch only; "
+        "autocast: slower than fp32 on CPUs without AMX)")
+    threads: int = Field(0, ge=0, description="threads per model (torch / onnxruntime); 0 = all cores")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -107,6 +114,12 @@ class Settings(BaseSettings):
     reading_cache_size: int = Field(
         50_000, ge=0, description="passage readings remembered across index versions, so an update only re-reads "
         "the passages it changed (0 = off)")
+
+    @model_validator(mode="after")
+    def _precision_fits_runtime(self) -> "Settings":
+        if self.model_runtime == "onnx" and self.reader_precision == "bf16":
+            raise ValueError("reader_precision bf16 needs model_runtime torch (onnx runs fp32 or int8)")
+        return self
 
     def embedding_model_path(self) -> str:
         return self.embedding_model or default_embedding_model()

@@ -59,7 +59,6 @@ def collect(service, questions, top_k: int) -> list[Replay]:
     from qa.reading_order import log_weight
     from qa.timing import TimeScorer, passage_agreement
 
-    tokenizer = service.reader._tokenizer
     replays = []
     for i, q in enumerate(questions):
         constraint = parse_question_time(q.question, date(2026, 12, 1))
@@ -69,8 +68,7 @@ def collect(service, questions, top_k: int) -> list[Replay]:
         passages = [r.passage for r in retrieved]
         readings = service.reader.read(q.question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
-        n_question = len(tokenizer(q.question, add_special_tokens=False)["input_ids"])
-        tokens = [n_question + len(tokenizer(p.text, add_special_tokens=False)["input_ids"]) + 3 for p in passages]
+        tokens = [service.reader.encode(q.question, [p]).tokens for p in passages]
         judge = TimeScorer(constraint, service.settings.time_weight, passages).judge
         gain = service.settings.time_weight if constraint is not None else 0.0
         replays.append(Replay(q.question, q.answers, readings, [log_weight(weights.get(p.id)) for p in passages],

@@ -97,3 +97,106 @@ class SentenceTransformerEmbedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, False)
+
+
+class OnnxEmbedder:
+    """The same sentence-transformers folder run by onnxruntime (mean pooling, L2 norm), without torch.
+
+    The graph is exported once from the folder (``core.onnx_models``, fp32); its vectors match the
+    sentence-transformers ones to about 1e-6, so both share ``model_id`` and serve the same index.
+    Only folders made of a BERT-like transformer, mean pooling and normalisation are accepted.
+    """
+
+    def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0,
+                 cache_dir: str | Path = ".citeqa/models") -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.threads = threads
+        self.cache_dir = Path(cache_dir)
+        self._model_id = fingerprint_model_dir(model_path)
+        self._model = None
+        self._tokenizer = None
+        self._max_tokens = 0
+        self._dim = 0
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            import json
+
+            from tokenizers import Tokenizer
+
+            from core.onnx_models import OnnxModel, cached_onnx
+
+            folder = Path(self.model_path)
+            pooling = json.loads((folder / "1_Pooling" / "config.json").read_text()) \
+                if (folder / "1_Pooling" / "config.json").is_file() else {}
+            if not pooling.get("pooling_mode_mean_tokens") or not (folder / "tokenizer.json").is_file():
+                raise ValueError(f"{folder}: the ONNX embedder needs mean pooling and a tokenizer.json "
+                                 "(set CITEQA_MODEL_RUNTIME=torch for other sentence-transformers models)")
+            config = json.loads((folder / "sentence_bert_config.json").read_text())
+            self._max_tokens = int(config["max_seq_length"])
+            self._dim = int(pooling["word_embedding_dimension"])
+            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.no_truncation()
+            self._tokenizer = tokenizer
+            self._model = OnnxModel(cached_onnx(folder, "encoder", False, self.cache_dir), self.threads)
+
+    def _require(self):
+        if self._model is None or self._tokenizer is None:
+            raise RuntimeError("OnnxEmbedder.warm_up() must be called before use")
+        return self._model, self._tokenizer
+
+    @property
+    def dim(self) -> int:
+        self._require()
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        self._require()
+        return self._max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        _, tokenizer = self._require()
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def _encode(self, texts: list[str], show_progress: bool) -> np.ndarray:
+        from core.onnx_models import padded
+
+        model, tokenizer = self._require()
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = tokenizer.encode_batch(texts)
+        rows = [e.ids[:self._max_tokens - 1] + [e.ids[-1]] if len(e.ids) > self._max_tokens else e.ids
+                for e in encodings]  # truncated as sentence-transformers does: keep the final [SEP]
+        order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
+        batches = range(0, len(order), self.batch_size)
+        if show_progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="embed", unit="batch")
+        for lo in batches:
+            idx = order[lo:lo + self.batch_size]
+            ids, mask, types = padded([rows[i] for i in idx], [[0] * len(rows[i]) for i in idx])
+            hidden = model.run(ids, mask, types)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            mean = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[idx] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, show_progress)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, False)

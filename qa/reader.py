@@ -1,7 +1,7 @@
 """Extractive reading: find answer spans for a question in retrieved passages.
 
 ``TransformersReader`` runs any Hugging Face extractive-QA checkpoint
-(``AutoModelForQuestionAnswering``: a local folder or a hub id already in the cache) over the
+(``AutoModelForQuestionAnswering``, a local folder) with onnxruntime or torch over the
 passages in batches, with sliding windows for passages longer than ``max_seq_len``. For every
 window the start and end logits are turned into probabilities over the context tokens *and* the
 null position ([CLS]); a span's score is ``P(start) * P(end)`` and the null score is
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +23,8 @@ import numpy as np
 from core.text import first_unpaired
 from core.types import Passage, PassageReading, Span
 from qa.calibration import ScoreScale, load_calibration
+from core.onnx_models import padded
+from qa.windows import EncodedPassages, WindowTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -128,17 +129,6 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
-@dataclass(frozen=True)
-class EncodedPassages:
-    """The reader windows of a batch of passages (question + a slice of one passage each)."""
-
-    encoding: Any  # the tokenizer's BatchEncoding, with offsets and the window -> passage mapping
-    window_passage: list[int]  # passage index of every window
-
-    def __len__(self) -> int:
-        return len(self.window_passage)
-
-
 def decode_window(text: str, offsets: Sequence[tuple[int, int]], context: np.ndarray, start_logits: np.ndarray,
                   end_logits: np.ndarray, max_answer_len: int, limit: int,
                   boundaries: int = CANDIDATE_BOUNDARIES) -> list[tuple[int, int, float, float]]:
@@ -177,14 +167,18 @@ def decode_window(text: str, offsets: Sequence[tuple[int, int]], context: np.nda
     return spans
 
 
-# fp32: as trained (the default). int8: the attention projections (query, key, value, output)
-# dynamically quantized to int8 with one scale per output channel; the feed-forward layers stay fp32
-# (quantizing them too cost 1.8 F1 on SQuAD dev, reader mode). Dynamic quantization scales the
-# activations of a whole batch at once, so with int8 a passage's reading depends slightly on the
-# passages batched with it (it is not cacheable per passage); ~10% faster than fp32 here, so not
-# the default. bf16: autocast, 1.7x SLOWER than fp32 on this CPU (AVX-512 BF16, no AMX).
-# Figures: bench.latency.
+
+# Runtimes and precisions (figures: bench.latency, README):
+# onnx (the default): the checkpoint exported once to ONNX and run by onnxruntime (core.onnx_models);
+#   serving then never imports torch. fp32, or int8 (weights per output channel, activations
+#   quantized per call; each window is run on its own, so a reading never depends on batch-mates).
+# torch: the checkpoint run by torch. fp32 as trained; int8 = the attention projections dynamically
+#   quantized (the feed-forward layers stay fp32: quantizing them too cost 1.8 F1 on SQuAD dev,
+#   reader mode; activations are scaled per batch, so readings depend slightly on batch-mates);
+#   bf16 = autocast, 1.7x SLOWER than fp32 on this CPU (AVX-512 BF16, no AMX).
+RUNTIMES = ("onnx", "torch")
 PRECISIONS = ("int8", "bf16", "fp32")
+ONNX_PRECISIONS = ("int8", "fp32")
 
 
 def quantized(model):
@@ -201,8 +195,44 @@ def quantized(model):
         return quantize_dynamic(model, layers, dtype=torch.qint8)
 
 
+Logits = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def torch_logits(model_dir: str, precision: str, threads: int) -> Logits:
+    """Start and end logits of a padded batch, computed by torch."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    if threads:
+        torch.set_num_threads(threads)
+    model = AutoModelForQuestionAnswering.from_pretrained(model_dir, dtype=torch.float32).eval()
+    if precision == "int8":
+        model = quantized(model)
+
+    def logits(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
+                        token_type_ids=torch.from_numpy(types))
+        return out.start_logits.float().numpy(), out.end_logits.float().numpy()
+
+    return logits
+
+
+def onnx_logits(model_dir: str, precision: str, threads: int, cache_dir: Path) -> Logits:
+    """Start and end logits of a padded batch, computed by onnxruntime."""
+    from core.onnx_models import OnnxModel, cached_onnx
+
+    model = OnnxModel(cached_onnx(model_dir, "reader", precision == "int8", cache_dir), threads)
+
+    def logits(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        start, end = model.run(ids, mask, types)
+        return start, end
+
+    return logits
+
+
 class TransformersReader:
-    """A Hugging Face extractive QA model on the CPU; ``warm_up`` loads it once.
+    """A Hugging Face extractive QA checkpoint on the CPU (run by onnxruntime or torch); ``warm_up`` loads it once.
 
     ``read`` = ``encode`` (question + passages into windows) → ``forward`` (logits, length-sorted
     batches) → ``decode`` (spans per window, merged per passage).
@@ -210,26 +240,34 @@ class TransformersReader:
 
     def __init__(self, model: str, max_seq_len: int = 256, doc_stride: int = 128, max_answer_len: int = 30,
                  batch_size: int = 16, max_query_len: int = 64, spans_per_passage: int = 10,
-                 threads: int = 0, precision: str = "fp32") -> None:
+                 threads: int = 0, precision: str = "fp32", runtime: str = "torch",
+                 cache_dir: str | Path = ".citeqa/models") -> None:
         if max_seq_len < 32:
             raise ValueError(f"max_seq_len must be at least 32, got {max_seq_len}")
         if not 0 < doc_stride < max_seq_len:
             raise ValueError(f"doc_stride must be in (0, max_seq_len), got {doc_stride}")
         if max_answer_len < 1 or batch_size < 1 or spans_per_passage < 1:
             raise ValueError("max_answer_len, batch_size and spans_per_passage must be positive")
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+        allowed = ONNX_PRECISIONS if runtime == "onnx" else PRECISIONS
+        if precision not in allowed:
+            raise ValueError(f"precision with the {runtime} runtime must be one of {', '.join(allowed)}, "
+                             f"got {precision!r}")
         self.model_name = model
         self.max_seq_len = max_seq_len
         self.doc_stride = doc_stride
         self.max_answer_len = max_answer_len
-        self.batch_size = batch_size
+        # int8 in onnxruntime scales activations per call: one window per call keeps readings cacheable
+        self.batch_size = 1 if (runtime, precision) == ("onnx", "int8") else batch_size
         self.max_query_len = max_query_len
         self.spans_per_passage = spans_per_passage
         self.threads = threads
         self.precision = precision
-        self._model = None
-        self._tokenizer = None
+        self.runtime = runtime
+        self.cache_dir = Path(cache_dir)
+        self._logits: Logits | None = None
+        self._windows: WindowTokenizer | None = None
         self._lock = threading.Lock()
         self._calibration = load_calibration(model)
 
@@ -243,55 +281,37 @@ class TransformersReader:
 
     def warm_up(self) -> None:
         with self._lock:
-            if self._model is not None:
+            if self._logits is not None:
                 return
-            import torch
-            from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
-            if self.threads:
-                torch.set_num_threads(self.threads)
             path = Path(self.model_name)
-            if not path.is_dir() and (path.is_absolute() or self.model_name.startswith((".", "/"))):
+            if not path.is_dir():
                 raise FileNotFoundError(f"reader model folder not found: {self.model_name}")
-            self._tokenizer = AutoTokenizer.from_pretrained(self.model_name)
-            model = AutoModelForQuestionAnswering.from_pretrained(self.model_name, dtype=torch.float32)
-            model.eval()
-            if self.precision == "int8":
-                model = quantized(model)
-            self._model = model
+            self._windows = WindowTokenizer(path / "tokenizer.json", self.max_seq_len, self.doc_stride,
+                                            self.max_query_len)
+            if self.runtime == "onnx":
+                self._logits = onnx_logits(self.model_name, self.precision, self.threads, self.cache_dir)
+            else:
+                self._logits = torch_logits(self.model_name, self.precision, self.threads)
 
-    def _require(self):
-        if self._model is None:
+    def _require(self) -> tuple[Logits, WindowTokenizer]:
+        if self._logits is None or self._windows is None:
             raise RuntimeError("TransformersReader.warm_up() must be called before read()")
-        return self._model, self._tokenizer
+        return self._logits, self._windows
 
     def encode(self, question: str, passages: Sequence[Passage]) -> EncodedPassages:
         """The question (cut to ``max_query_len`` tokens) with every passage, in windows of ``max_seq_len``."""
-        _, tokenizer = self._require()
-        q = truncate_question(tokenizer, question, self.max_query_len)
-        enc = tokenizer([q] * len(passages), [p.text for p in passages], truncation="only_second",
-                        max_length=self.max_seq_len, stride=self.doc_stride, return_overflowing_tokens=True,
-                        return_offsets_mapping=True, padding=False)
-        return EncodedPassages(enc, list(enc["overflow_to_sample_mapping"]))
+        _, windows = self._require()
+        return windows.encode(question, [p.text for p in passages])
 
     def forward(self, encoded: EncodedPassages) -> list[tuple[np.ndarray, np.ndarray]]:
         """Start and end logits of every window (unpadded), in window order; batches of similar length."""
-        import torch
-
-        model, tokenizer = self._require()
-        enc = encoded.encoding
-        rows = enc["input_ids"]
-        has_types = "token_type_ids" in enc
+        logits_of, _ = self._require()
+        rows = encoded.input_ids
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         logits: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(rows)
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo:lo + self.batch_size]
-            inputs = pad_batch([rows[i] for i in idx], [enc["token_type_ids"][i] for i in idx] if has_types else None,
-                               pad_id=0)
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-                out = model(**inputs)
-            s = out.start_logits.float().numpy()
-            e = out.end_logits.float().numpy()
+            s, e = logits_of(*padded([rows[i] for i in idx], [encoded.type_ids[i] for i in idx]))
             for row, i in enumerate(idx):
                 n = len(rows[i])
                 logits[i] = (s[row, :n], e[row, :n])
@@ -300,14 +320,13 @@ class TransformersReader:
     def decode(self, passages: Sequence[Passage], encoded: EncodedPassages,
                logits: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[PassageReading]:
         """Every window's spans merged per passage: a place keeps its best probability and evidence."""
-        enc = encoded.encoding
         merged: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in passages]
         for i, p_idx in enumerate(encoded.window_passage):
-            context = np.array([k for k, sid in enumerate(enc.sequence_ids(i)) if sid == 1], dtype=np.int64)
+            context = encoded.contexts[i]
             if len(context) == 0:
                 continue
-            spans = decode_window(passages[p_idx].text, enc["offset_mapping"][i], context, logits[i][0],
-                                     logits[i][1], self.max_answer_len, self.spans_per_passage)
+            spans = decode_window(passages[p_idx].text, encoded.offsets[i], context, logits[i][0],
+                                  logits[i][1], self.max_answer_len, self.spans_per_passage)
             places = merged[p_idx]
             for a, b, prob, evidence in spans:
                 seen_prob, seen_evidence = places.get((a, b), (0.0, -np.inf))

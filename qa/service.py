@@ -24,7 +24,7 @@ from index.budget import IndexingBudget
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import CorpusEditor
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from index.store import FaissStore, IndexSnapshot
 from qa.answer_types import type_prior
 from qa.answers import Judge, Prior, assemble_all, assemble_with_events, relevance_weights
@@ -39,6 +39,23 @@ from qa.timing import TimeScorer, passage_agreement
 
 log = logging.getLogger(__name__)
 
+def embedder_for(settings: Settings) -> Embedder:
+    """The embedder the settings describe (not loaded yet)."""
+    if settings.model_runtime == "onnx":
+        return OnnxEmbedder(settings.embedding_model_path(), threads=settings.threads,
+                            cache_dir=settings.model_cache_dir)
+    return SentenceTransformerEmbedder(settings.embedding_model_path())
+
+
+def reader_for(settings: Settings, **overrides) -> TransformersReader:
+    """The reader the settings describe (not loaded yet); ``overrides`` replace its arguments."""
+    s = settings
+    arguments = dict(max_seq_len=s.max_seq_len, doc_stride=s.doc_stride, max_answer_len=s.max_answer_len,
+                     batch_size=s.reader_batch_size, threads=s.threads, precision=s.reader_precision,
+                     runtime=s.model_runtime, cache_dir=s.model_cache_dir)
+    return TransformersReader(s.reader_model, **{**arguments, **overrides})
+
+
 class QAService:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
                  reader: Reader | None = None) -> None:
@@ -46,11 +63,8 @@ class QAService:
         self.settings = settings or Settings()
         s = self.settings
         self.chunking = ChunkingParams(max_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens)
-        self.embedder = embedder or SentenceTransformerEmbedder(s.embedding_model_path())
-        self.reader = reader or TransformersReader(s.reader_model, max_seq_len=s.max_seq_len,
-                                                   doc_stride=s.doc_stride, max_answer_len=s.max_answer_len,
-                                                   batch_size=s.reader_batch_size, threads=s.threads,
-                                                   precision=s.reader_precision)
+        self.embedder = embedder or embedder_for(s)
+        self.reader = reader or reader_for(s)
         self.store = FaissStore(s.index_dir)
         self._retriever: HybridRetriever | None = None
         self._swap_lock = threading.Lock()

@@ -203,10 +203,11 @@ def test_reading_in_order_reads_less_and_answers_the_same(service, settings):
     assert read < 0.8 * settings.top_k * len(questions)
 
 
-def test_the_int8_reader_agrees_with_fp32(service, settings):
-    from qa.reader import TransformersReader
+@pytest.mark.parametrize("runtime", ["onnx", "torch"])
+def test_the_int8_reader_agrees_with_fp32(service, settings, runtime):
+    from qa.service import reader_for
 
-    int8 = TransformersReader(settings.reader_model, precision="int8")
+    int8 = reader_for(settings, precision="int8", runtime=runtime)
     int8.warm_up()
     assert service.reader.precision == "fp32"
     same = 0

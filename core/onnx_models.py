@@ -1,0 +1,152 @@
+"""The project's models as ONNX files run by onnxruntime: no torch in the serving process.
+
+A model folder (the reader's Hugging Face checkpoint, the embedder's sentence-transformers
+folder) is exported once with torch (``torch.onnx.export``), optionally quantized to int8 with
+onnxruntime's dynamic quantization, and cached under ``cache_dir`` by the sha256 of its weights:
+new weights get a new file, and a half-written export is never seen (written beside, then renamed).
+Later starts load the cached file with onnxruntime alone, which imports in a fraction of the time
+torch + transformers take (see README, start-up).
+
+The exported graphs take ``input_ids``, ``attention_mask`` and ``token_type_ids`` (int64, batch x
+tokens, both axes dynamic). The reader's returns ``start_logits`` and ``end_logits``; the encoder's
+returns ``last_hidden_state`` (pooling is done by the caller).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from core.files import atomic_writer
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["reader", "encoder"]
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+_export_lock = threading.Lock()
+
+
+def weights_digest(model_dir: Path) -> str:
+    """sha256 of the folder's config and weight files: what an export depends on."""
+    h = hashlib.sha256()
+    files = [model_dir / "config.json", *sorted(model_dir.glob("*.safetensors")), *sorted(model_dir.glob("*.bin"))]
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            with open(f, "rb") as fh:
+                h.update(hashlib.file_digest(fh, "sha256").digest())
+    return h.hexdigest()[:16]
+
+
+def cached_onnx(model_dir: str | Path, kind: Kind, int8: bool, cache_dir: str | Path) -> Path:
+    """The ONNX file of ``model_dir`` (exported and cached on first use; needs torch only then)."""
+    folder = Path(model_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"model folder not found: {folder}")
+    cache = Path(cache_dir)
+    name = f"{kind}-{weights_digest(folder)}{'-int8' if int8 else ''}.onnx"
+    target = cache / name
+    if target.is_file():
+        return target
+    with _export_lock:
+        if target.is_file():
+            return target
+        cache.mkdir(parents=True, exist_ok=True)
+        fp32 = cache / f"{kind}-{weights_digest(folder)}.onnx"
+        if not fp32.is_file():
+            log.info("exporting %s %s to ONNX (once; cached in %s)", kind, folder, cache)
+            _export(folder, kind, fp32)
+        if int8:
+            log.info("quantizing %s to int8", fp32.name)
+            _quantize(fp32, target)
+    return target
+
+
+def _export(folder: Path, kind: Kind, target: Path) -> None:
+    import torch
+    from transformers import AutoModel, AutoModelForQuestionAnswering
+
+    loader = AutoModelForQuestionAnswering if kind == "reader" else AutoModel
+    model = loader.from_pretrained(str(folder), dtype=torch.float32, attn_implementation="eager").eval()
+    outputs = ("start_logits", "end_logits") if kind == "reader" else ("last_hidden_state",)
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return tuple(getattr(out, name) for name in outputs)
+
+    example = torch.ones((2, 16), dtype=torch.long)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)}
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about Python values held constant: checked by the tests
+            torch.onnx.export(Graph(), (example, torch.ones_like(example), torch.zeros_like(example)), str(tmp),
+                              input_names=list(INPUTS), output_names=list(outputs), dynamic_axes=axes,
+                              opset_version=OPSET, dynamo=False)
+        with atomic_writer(target) as f:
+            f.write(tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _quantize(source: Path, target: Path) -> None:
+    """int8 weights (one scale per output channel), activations quantized per call (dynamic)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    try:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        with atomic_writer(target) as f:
+            f.write(tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def padded(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]], multiple: int = 1
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(input_ids, attention_mask, token_type_ids)`` int64 arrays padded with 0 to the longest row
+    (rounded up to ``multiple``)."""
+    width = max(len(r) for r in rows)
+    width = -(-width // multiple) * multiple
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, (tokens, kinds) in enumerate(zip(rows, type_rows)):
+        n = len(tokens)
+        ids[row, :n] = tokens
+        mask[row, :n] = 1
+        types[row, :n] = kinds
+    return ids, mask, types
+
+
+class OnnxModel:
+    """An onnxruntime session over one exported graph: ``run(ids, mask, types)`` -> its outputs as numpy."""
+
+    def __init__(self, path: Path, threads: int = 0) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.path = path
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def run(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray) -> list[np.ndarray]:
+        return self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask,
+                                        "token_type_ids": token_type_ids})

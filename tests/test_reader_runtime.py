@@ -1,0 +1,136 @@
+"""The models run by onnxruntime: the same windows, logits, readings and vectors as with torch, no torch when serving."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from core.onnx_models import cached_onnx
+from tests.conftest import REPO, SEEDS, reader_model_path
+
+pytestmark = pytest.mark.integration
+
+LONG_QUESTION = "Which " + "very " * 70 + "long question about the missile launch is this?"
+
+
+def seed_texts() -> list[str]:
+    return [f.read_text(encoding="utf-8") for f in sorted(SEEDS.glob("*.txt"))]
+
+
+def test_windows_are_the_ones_transformers_makes():
+    from transformers import AutoTokenizer
+
+    from pathlib import Path
+    from qa.reader import truncate_question
+    from qa.windows import WindowTokenizer
+
+    model = reader_model_path()
+    reference = AutoTokenizer.from_pretrained(model)
+    windows = WindowTokenizer(Path(model) / "tokenizer.json", max_seq_len=256, doc_stride=128, max_query_len=64)
+    texts = seed_texts() + ["Short one.", "Café déjà vu — 12:35 p.m. (local time) “quoted”."]
+    for question in ("How far did the missile fly?", LONG_QUESTION):
+        q = truncate_question(reference, question, 64)
+        assert windows.truncate_question(question) == q
+        ref = reference([q] * len(texts), texts, truncation="only_second", max_length=256, stride=128,
+                        return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
+        mine = windows.encode(question, texts)
+        assert len(mine) > len(texts)  # the seed articles are longer than one window
+        assert mine.input_ids == ref["input_ids"]
+        assert mine.type_ids == ref["token_type_ids"]
+        assert mine.offsets == [[tuple(o) for o in row] for row in ref["offset_mapping"]]
+        assert mine.window_passage == list(ref["overflow_to_sample_mapping"])
+        for i, context in enumerate(mine.contexts):
+            assert context.tolist() == [k for k, sid in enumerate(ref.sequence_ids(i)) if sid == 1]
+
+
+@pytest.fixture(scope="module")
+def readers(settings):
+    from qa.service import reader_for
+
+    onnx, torch = reader_for(settings, runtime="onnx"), reader_for(settings, runtime="torch")
+    onnx.warm_up()
+    torch.warm_up()
+    return onnx, torch
+
+
+def test_onnx_reader_gives_torch_s_logits_and_readings(readers):
+    from core.types import Passage
+
+    onnx, torch = readers
+    texts = seed_texts()
+    passages = [Passage(id=f"p{i}", file=f"f{i}.txt", start=0, end=len(t), text=t) for i, t in enumerate(texts)]
+    for question in ("How far did the missile fly?", "Where was the missile launched from?", LONG_QUESTION):
+        encoded = onnx.encode(question, passages)
+        for (s1, e1), (s2, e2) in zip(onnx.forward(encoded), torch.forward(encoded)):
+            assert np.abs(s1 - s2).max() < 1e-3 and np.abs(e1 - e2).max() < 1e-3
+        a, b = onnx.read(question, passages), torch.read(question, passages)
+        assert [[(s.start, s.end) for s in r.spans[:3]] for r in a] == [[(s.start, s.end) for s in r.spans[:3]] for r in b]
+        for field in ("score", "evidence"):
+            assert np.allclose([getattr(s, field) for r in a for s in r.spans[:3]],
+                               [getattr(s, field) for r in b for s in r.spans[:3]], atol=1e-3)
+
+
+def test_onnx_embedder_gives_sentence_transformers_vectors(embedder, settings):
+    from qa.service import embedder_for
+
+    onnx = embedder_for(settings)
+    onnx.warm_up()
+    texts = seed_texts() + ["Hello.", "", "North Korea fires missile " * 200]  # the last is cut at 256 tokens
+    assert onnx.model_id == embedder.model_id and onnx.dim == embedder.dim == 384
+    assert onnx.max_tokens == embedder.max_tokens
+    assert [onnx.count_tokens(t) for t in texts] == [embedder.count_tokens(t) for t in texts]
+    assert np.abs(onnx.embed_passages(texts) - embedder.embed_passages(texts)).max() < 1e-5
+    assert np.abs(onnx.embed_queries(["How far?"]) - embedder.embed_queries(["How far?"])).max() < 1e-5
+    assert onnx.embed_passages([]).shape == (0, 384)
+
+
+def test_an_export_is_cached_and_a_failed_one_leaves_nothing(tmp_path, settings):
+    path = cached_onnx(settings.reader_model, "reader", False, settings.model_cache_dir)
+    stamp = path.stat().st_mtime_ns
+    assert cached_onnx(settings.reader_model, "reader", False, settings.model_cache_dir) == path
+    assert path.stat().st_mtime_ns == stamp  # not exported again
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "bert", "hidden_size": "not a number"}')
+    cache = tmp_path / "cache"
+    with pytest.raises(Exception):
+        cached_onnx(broken, "reader", True, cache)
+    assert list(cache.iterdir()) == []
+    with pytest.raises(FileNotFoundError):
+        cached_onnx(tmp_path / "missing", "reader", False, cache)
+
+
+def test_bf16_needs_the_torch_runtime():
+    from pydantic import ValidationError
+
+    from core.settings import Settings
+
+    with pytest.raises(ValidationError, match="bf16"):
+        Settings(model_runtime="onnx", reader_precision="bf16")
+    assert Settings(model_runtime="torch", reader_precision="bf16").reader_precision == "bf16"
+
+
+def test_answering_with_onnx_never_imports_torch(service, settings):
+    """What makes the server start in seconds: the serving process never imports torch or transformers."""
+    script = f"""
+import json, sys
+from core.settings import Settings
+from qa.service import QAService
+s = Settings(corpus_dir={str(settings.corpus_dir)!r}, index_dir={str(settings.index_dir)!r},
+             reader_model={str(settings.reader_model)!r})
+svc = QAService(s)
+svc.warm_up()
+result = svc.ask("How far did the missile fly on November 7?")
+print(json.dumps({{"answer": result.answers[0].text if result.answers else None,
+                  "loaded": sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["loaded"] == []
+    assert seen["answer"] == service.ask("How far did the missile fly on November 7?").answers[0].text
