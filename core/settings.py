@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     corroboration_pool: int = Field(8, ge=0, le=50, description="passages retrieved after the top_k, searched (not "
                                     "read) for more sources of each answer")
 
+    vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto", description="the vector index of each version: flat (exact), hnsw or ivf (approximate); auto = flat "
+        "below 200,000 passages, hnsw from there on (index.vectors; recall against flat: python -m bench.scale)")
+
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")
 

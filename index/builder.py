@@ -20,6 +20,7 @@ from index.budget import BudgetClock
 from index.chunking import Check, ChunkingParams, chunk_document
 from index.cleaning import content_lines
 from index.embedding import Embedder
+from index.vectors import Setting
 from index.ingest import SkippedFile, SourceFile, read_corpus
 from index.lexical import LexicalIndex, bm25_tokens
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
@@ -188,12 +189,13 @@ def _unchanged(base: IndexSnapshot, source: SourceFile) -> bool:
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: ChunkingParams,
-                embedder_path: str = "", show_progress: bool = False, lock_timeout_s: float = 600.0) -> BuildReport:
+                embedder_path: str = "", show_progress: bool = False, lock_timeout_s: float = 600.0,
+                vector_index: Setting = "auto") -> BuildReport:
     """Bring the index in line with the corpus folder: added, changed and removed files."""
     started = time.perf_counter()
     report = BuildReport()
     sources, report.skipped = read_corpus(Path(corpus_dir))
-    store = FaissStore(index_dir)
+    store = FaissStore(index_dir, vector_index)
     spec = index_spec(embedder, params)
     with store.writer_lock(timeout_s=lock_timeout_s):
         store.clean_leftovers()

@@ -37,6 +37,7 @@ from core.files import fsync_dir, write_atomically, write_synced
 from core.types import DocumentMeta, Passage, TimeTag
 from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
+from index.vectors import FLAT, Setting, VectorIndexParams, build, choose, configure, search
 
 FORMAT_VERSION = 2  # 2: per-document metadata and the extracted texts of non-plain-text documents
 KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
@@ -99,15 +100,13 @@ class IndexSnapshot:
     embedding_model_path: str = ""
     faiss_index: faiss.Index | None = field(default=None, repr=False)
     lexical: LexicalIndex | None = field(default=None, repr=False)
+    vector_params: VectorIndexParams = FLAT  # what faiss_index is (index.vectors)
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
             raise IndexCorrupt(f"{len(self.passages)} passages but vectors of shape {self.vectors.shape}")
         if self.faiss_index is None:
-            index = faiss.IndexFlatIP(self.spec.dim)
-            if len(self.passages):
-                index.add(self.vectors)
-            object.__setattr__(self, "faiss_index", index)
+            object.__setattr__(self, "faiss_index", build(self.vectors, self.vector_params))
         if self.lexical is None:
             object.__setattr__(self, "lexical", LexicalIndex.from_texts([p.text for p in self.passages]))
         elif len(self.lexical) != len(self.passages):
@@ -117,16 +116,19 @@ class IndexSnapshot:
         """This snapshot as the store published it (shares every array and index)."""
         return dataclasses.replace(self, version=version, built_at=built_at)
 
+    def with_vector_index(self, params: VectorIndexParams) -> IndexSnapshot:
+        """This snapshot searched through a vector index of kind ``params`` (built now if it differs)."""
+        if params == self.vector_params:
+            return self
+        return dataclasses.replace(self, vector_params=params, faiss_index=build(self.vectors, params))
+
     def search(self, query_vectors: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest passages (inner product) of each query; only among ``rows`` if given."""
         k = min(k, len(self.passages) if rows is None else len(rows))
         queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
         if k == 0:
             return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
-        if rows is None:
-            return self.faiss_index.search(queries, k)
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.ascontiguousarray(rows, dtype=np.int64)))
-        return self.faiss_index.search(queries, k, params=params)
+        return search(self.faiss_index, self.vector_params, self.vectors, queries, k, rows)
 
 
 def _passages_jsonl(passages: list[Passage]) -> bytes:
@@ -144,10 +146,12 @@ def _texts_jsonl(texts: dict[str, str]) -> bytes:
 
 
 class FaissStore:
-    """Reads and writes versions of the index in one folder."""
+    """Reads and writes versions of the index in one folder; ``vector_index`` is the setting that picks
+    the vector index of each version written (``index.vectors.choose``)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, vector_index: Setting = "auto") -> None:
         self.index_dir = Path(index_dir)
+        self.vector_index = vector_index
 
     # ------------------------------------------------------------------ paths
     @property
@@ -208,6 +212,7 @@ class FaissStore:
         name and build time. Call under ``writer_lock``."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(exist_ok=True)
+        snapshot = snapshot.with_vector_index(choose(len(snapshot.passages), self.vector_index))
         version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
         tmp = self.index_dir / f".tmp-{version}"
         tmp.mkdir()
@@ -242,6 +247,7 @@ class FaissStore:
             "chunking": {"max_tokens": snapshot.spec.max_tokens, "overlap_tokens": snapshot.spec.overlap_tokens,
                          "cleaning_version": snapshot.spec.cleaning_version},
             "n_passages": len(snapshot.passages),
+            "vector_index": snapshot.vector_params.to_json(),
             "documents": {name: asdict(entry) for name, entry in sorted(snapshot.documents.items())},
             "files": checksums,
         }
@@ -286,6 +292,7 @@ class FaissStore:
             if not isinstance(checksums, dict) or not isinstance(manifest["documents"], dict):
                 raise TypeError("'files' and 'documents' must be objects")
             documents = {name: DocumentEntry(**entry) for name, entry in manifest["documents"].items()}
+            vector_params = VectorIndexParams.from_json(manifest.get("vector_index"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorrupt(f"index manifest in {folder} lacks or garbles {exc}; rebuild with `citeqa index`") from None
         if expected is not None:
@@ -307,7 +314,8 @@ class FaissStore:
         try:
             passages = [_passage(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
             texts = {r["name"]: r["text"] for r in map(json.loads, blobs.get("texts.jsonl", b"").decode("utf-8").splitlines())}
-            index = faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8))
+            index = configure(faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8)),
+                              vector_params)
         except (KeyError, ValueError, TypeError, RuntimeError) as exc:
             raise IndexCorrupt(f"index {folder} cannot be read ({exc}); rebuild with `citeqa index`") from None
         if index.ntotal != len(passages) or index.d != spec.dim:
@@ -317,4 +325,5 @@ class FaissStore:
         return IndexSnapshot(spec=spec, passages=passages, vectors=vectors, documents=documents, texts=texts,
                              version=str(version),
                              built_at=manifest.get("built_at", ""),
-                             embedding_model_path=manifest["embedding_model"].get("path", ""), faiss_index=index)
+                             embedding_model_path=manifest["embedding_model"].get("path", ""), faiss_index=index,
+                             vector_params=vector_params)

@@ -65,7 +65,7 @@ class QAService:
         self.chunking = ChunkingParams(max_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens)
         self.embedder = embedder or embedder_for(s)
         self.reader = reader or reader_for(s)
-        self.store = FaissStore(s.index_dir)
+        self.store = FaissStore(s.index_dir, s.vector_index)
         self._retriever: HybridRetriever | None = None
         self._swap_lock = threading.Lock()
         self._cache: SingleFlightCache[AskResult] = SingleFlightCache(s.answer_cache_size)
@@ -119,7 +119,8 @@ class QAService:
         """Bring the index in line with the corpus folder and make it live."""
         self.embedder.warm_up()
         report = build_index(self.settings.corpus_dir, self.settings.index_dir, self.embedder, self.chunking,
-                             embedder_path=self.settings.embedding_model_path(), show_progress=show_progress)
+                             embedder_path=self.settings.embedding_model_path(), show_progress=show_progress,
+                             vector_index=self.settings.vector_index)
         if self._retriever is not None:
             self.reload()
         return report
