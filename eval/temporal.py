@@ -21,6 +21,9 @@ other event of the family -- article or distractor -- matches what it names. Eac
 gets ``NO_EVENT_QUESTIONS`` questions naming a day (with its year) on which none of its events
 happened, more than ``NO_EVENT_MARGIN_DAYS`` from every event and publication date: ``answers``
 and ``sources`` are empty (the truthful answer is "not in these articles") and ``kind`` is ``day``.
+And one question about its kind of event in a month (with its year) in which only the next family
+has an event (``off_topic_months``, kind ``month``, no answers, ``event_date`` the month's first day): the articles of that month are
+about something else, so an answer lifted by agreeing on the month would be wrong.
 
 All events, people, outlets and most places are fictional. Pure standard library; the output
 depends only on ``--seed`` and ``--families``.
@@ -2110,17 +2113,41 @@ def check_family(family: Family) -> None:
         assert all(fields_of(t) <= {"ord", "when"} and "{when}" in t for t in ask.texts), ask
 
 
+def off_topic_months(built: Sequence[tuple[Family, list[Article]]], seed: int) -> list[Question]:
+    """Per family, a question about its kind of event in a month (with its year) in which only the next
+    family has one: the articles of that month are about something else, so the truthful answer is
+    "not in these articles" (a bonus for agreeing on the month must not carry another topic's answer)."""
+    out: list[Question] = []
+    for i, (family, own) in enumerate(built):
+        if len(built) < 2:
+            break
+        _, others = built[(i + 1) % len(built)]
+        rng = random.Random(f"citeqa-temporal:{seed}:{family.key}:off-topic")
+        busy = {(d.year, d.month) for a in own for d in (a.event.day, a.published,
+                                                          *((a.distractor.day,) if a.distractor else ()))}
+        months = sorted({(a.event.day.year, a.event.day.month) for a in others} - busy)
+        if not months:
+            continue
+        year, month = rng.choice(months)
+        when = rng.choice(MONTH_FORMS).format(**date_words(date(year, month, 1)))
+        text = QuestionMaker(family, own, rng)._text(rng.choice(family.asks), when)
+        out.append(Question(text, (), (), date(year, month, 1).isoformat(), "month", family.key))
+    return out
+
+
 def generate(seed: int = 7, families: int = len(FAMILIES)) -> tuple[list[Article], list[Question]]:
     if not 1 <= families <= len(FAMILIES):
         raise ValueError(f"--families must be between 1 and {len(FAMILIES)}")
     articles: list[Article] = []
     questions: list[Question] = []
+    built: list[tuple[Family, list[Article]]] = []
     for family in FAMILIES[:families]:
         check_family(family)
         a, q = build_family(family, seed)
         articles += sorted(a, key=lambda x: x.name)
         questions += q
-    return articles, questions
+        built.append((family, a))
+    return articles, questions + off_topic_months(built, seed)  # drawn last: the others stay as they were
 
 
 def readme(articles: Sequence[Article], questions: Sequence[Question], seed: int, families: int) -> str:

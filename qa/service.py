@@ -220,7 +220,11 @@ class QAService:
         passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
-        timing = TimeScorer(constraint, self.settings.time_weight, passages)
+        similarity = {r.passage.id: r.similarity for r in retrieved}
+        best_similarity = max(similarity.values(), default=0.0)
+        gap = self.settings.time_bonus_gap
+        timing = TimeScorer(constraint, self.settings.time_weight, passages,
+                            on_topic=(lambda p: similarity.get(p.id, -1.0) >= best_similarity - gap) if gap > 0 else None)
         prior = type_prior(question, self.settings.answer_type_weight)
         # a question naming a time is read in full: its other events' passages (qa.retrieve) must be read
         readings = (self._reading.read(reader_question(question, constraint, self.settings.reader_sees_time), passages)

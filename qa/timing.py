@@ -24,6 +24,9 @@ article above the threshold, answering an unanswerable question of the seed set)
 A question that names a day or a week ("on November 7", "last week") is answered only from the event
 of that day: an answer whose date contradicts it is never the answer, however confident the reader
 (``TimeScorer.exclusive``; it is shown as another event). A month or a year stays a soft signal only.
+A month, a year or an order lifts only passages about the question (``on_topic``: cosine similarity
+within ``Settings.time_bonus_gap`` of the best retrieved passage's): agreeing on "July 2025" lifted a
+missile headline as the answer to a question about a wildfire in July 2025.
 For "latest"/"earliest" agreement runs from -1 (the oldest/newest among the retrieved passages)
 to +1 (the newest/oldest). One weight, ``Settings.time_weight``, fitted on the generated temporal
 set (``eval/temporal.py``), never on the gold questions.
@@ -31,7 +34,7 @@ set (``eval/temporal.py``), never on the gold questions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -150,9 +153,12 @@ def event_label(tag: TimeTag | None) -> str | None:
 class TimeScorer:
     """Judges candidates of one question against its time constraint, over the passages retrieved for it."""
 
-    def __init__(self, constraint: TimeConstraint | None, weight: float, passages: Sequence[Passage]) -> None:
+    def __init__(self, constraint: TimeConstraint | None, weight: float, passages: Sequence[Passage],
+                 on_topic: Callable[[Passage], bool] | None = None) -> None:
+        """``on_topic``: whether a passage is about the question; only those gain from agreeing (None: all)."""
         self.constraint = constraint
         self.weight = weight
+        self.on_topic = on_topic
         self._order: tuple[date, date] | None = None
         # contradicting answers are ruled out, not only penalised (see the module docstring)
         self.exclusive = (weight > 0 and constraint is not None and constraint.range is not None
@@ -181,4 +187,6 @@ class TimeScorer:
         match = None if score == 0 else score > 0
         specificity = SPECIFICITY[c.range.granularity] if c.range is not None else ORDER_SPECIFICITY
         gain = score * specificity if score > 0 else score
+        if gain > 0 and not self.exclusive and self.on_topic is not None and not self.on_topic(passage):
+            gain = 0.0  # a month or an order agrees, but the passage is about something else: no bonus
         return Judgement(self.weight * gain, label, match)

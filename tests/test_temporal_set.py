@@ -153,7 +153,9 @@ def test_generated_answers_sources_and_dates(generated: Path) -> None:
     rows = _rows(generated / "questions.jsonl")
     check_rows(rows, generated / "corpus", allow_unanswerable=True)
     no_event = [r for r in rows if not r["answers"]]
-    assert len(no_event) == 2 * 12 and all(r["kind"] == "day" for r in no_event)
+    assert sum(r["kind"] == "day" for r in no_event) == 2 * 12  # days on which the family reports nothing
+    assert sum(r["kind"] == "month" for r in no_event) == 12  # a month in which only another family does
+    assert all(r["kind"] in ("day", "month") and not r["sources"] for r in no_event)
     assert parse_jsonl((generated / "questions.jsonl").read_text(encoding="utf-8"))
 
 

@@ -213,3 +213,16 @@ def test_on_what_date_expects_a_day_and_a_type_never_silences_the_only_kind_read
     # no span of the expected type was read: the answer stands as the reader gave it, at its full score
     only = [PassageReading(p, (Span(p, *span_of(p, "two days"), 0.6, 3.0),))]
     assert [a.score for a in assemble_all(only, 0.1, 1, prior=prior)[0]] == [a.score for a in assemble_all(only, 0.1, 1)[0]]
+
+
+def test_agreeing_on_a_month_lifts_only_passages_about_the_question():
+    a = passage("nov7.txt", NOV7, "2025-11-07")
+    span = span_of(a, "700 kilometers")
+    month = parse_question_time("How large was the wildfire in November 2025?", TODAY)
+    assert TimeScorer(month, 12.0, [a]).judge(a, *span).delta > 0
+    off_topic = TimeScorer(month, 12.0, [a], on_topic=lambda p: False)
+    assert off_topic.judge(a, *span).delta == 0.0 and off_topic.judge(a, *span).match is True  # dated, no bonus
+    other_month = parse_question_time("How large was the wildfire in March 2025?", TODAY)
+    assert TimeScorer(other_month, 12.0, [a], on_topic=lambda p: False).judge(a, *span).delta < 0  # still ruled down
+    day = parse_question_time("How far did the missile fly on November 7, 2025?", TODAY)  # a day: the rule decides
+    assert TimeScorer(day, 12.0, [a], on_topic=lambda p: False).judge(a, *span).delta == 12.0
