@@ -84,7 +84,7 @@ class Settings(BaseSettings):
 
     vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         "auto", description="the vector index of each version: flat (exact), hnsw or ivf (approximate); auto = flat "
-        "below 200,000 passages, hnsw from there on (index.vectors; recall against flat: python -m bench.scale)")
+        "below 200,000 passages, ivf from there on (index.vectors; recall against flat: python -m bench.scale)")
 
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")

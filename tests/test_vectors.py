@@ -31,7 +31,7 @@ def recall(found: np.ndarray, exact: np.ndarray) -> float:
 def test_auto_is_exact_below_the_size_and_approximate_above():
     assert choose(10, "auto") == FLAT
     assert choose(AUTO_APPROXIMATE_FROM - 1, "auto").kind == "flat"
-    assert choose(AUTO_APPROXIMATE_FROM, "auto").kind == "hnsw"
+    assert choose(AUTO_APPROXIMATE_FROM, "auto").kind == "ivf"
     assert choose(10, "hnsw").kind == "hnsw"
     small, big = choose(100, "ivf"), choose(1_000_000, "ivf")
     assert small.nlist == 2 and 1 <= small.nprobe <= small.nlist  # never more lists than k-means can train
