@@ -40,7 +40,8 @@ class RunInfo:
     n_documents: int | None = None
     negatives: bool = False
     seconds: float = 0.0
-    threads: int = 0  # torch threads the models ran with
+    threads: int = 0  # threads per model
+    runtime: str = ""  # what ran the models: "onnx fp32", "torch bf16", ...
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,8 @@ def render(metrics: dict[str, Any], results: Sequence[QuestionResult], info: Run
         lines.append("- each question read against its own paragraph" +
                      (" and against a paragraph of another article and its own paragraph with the answer's sentence cut "
                       "(negatives)" if info.negatives else ""))
-    lines += [f"- latency: wall clock per question with {info.threads} torch thread(s) on {os.cpu_count()} CPU cores",
+    lines += [f"- latency: wall clock per question, models run by {info.runtime or 'torch'} with {info.threads} "
+              f"thread(s) on {os.cpu_count()} CPU cores",
               f"- git commit `{metrics['git_commit']}`, {info.seconds:.0f} s", ""]
     lines += ["## Headline", ""] + headline(metrics, targets, results) + [""]
     if subset:

@@ -352,12 +352,6 @@ def _check_args(args: argparse.Namespace, gold: GoldSet) -> None:
         raise UsageError(f"reader model folder not found: {reader} (train one, or pass --reader PATH)")
 
 
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
-
-
 def _threshold_source(settings: Settings) -> str:
     from qa.calibration import CALIBRATION_FILE, has_calibration
 
@@ -406,7 +400,8 @@ def evaluate(args: argparse.Namespace) -> int:
                    corpus=str(settings.corpus_dir) if args.mode == "open" else None,
                    index=str(settings.index_dir) if args.mode == "open" and not temporary_index else None,
                    n_documents=context["n_documents"], negatives=args.negatives,
-                   seconds=time.perf_counter() - started, threads=_torch_threads())
+                   seconds=time.perf_counter() - started, threads=settings.threads or os.cpu_count() or 1,
+                   runtime=f"{settings.model_runtime} {settings.reader_precision}")
     report = write_outputs(args.out, metrics, results, info)
     print(f"n={metrics['n']} EM={metrics['exact_match']} F1={metrics['f1']} "
           f"no_ans_acc={metrics['no_ans_accuracy']} recall@k={metrics['recall_at_k']} "
