@@ -30,10 +30,18 @@ def _settings(**overrides):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from pydantic import ValidationError
+
     from core.settings import Settings
 
     values = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:  # a bad CITEQA_* variable: say which, not a traceback
+        problems = "; ".join(f"CITEQA_{'_'.join(map(str, e['loc'])).upper() or '*'}: {e['msg']}"
+                             for e in exc.errors())
+        typer.secho(f"error: invalid settings: {problems}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
 
 
 def _fail(exc: Exception) -> None:

@@ -20,10 +20,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from core.onnx_models import padded
 from core.text import first_unpaired
 from core.types import Passage, PassageReading, Span
 from qa.calibration import ScoreScale, load_calibration
-from core.onnx_models import padded
 from qa.windows import EncodedPassages, WindowTokenizer
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,6 @@ def decode_window(text: str, offsets: Sequence[tuple[int, int]], context: np.nda
     return spans
 
 
-
 # Runtimes and precisions (figures: bench.latency, README):
 # onnx (the default): the checkpoint exported once to ONNX and run by onnxruntime (core.onnx_models);
 #   serving then never imports torch. fp32, or int8 (weights per output channel, activations
@@ -225,7 +224,7 @@ def onnx_logits(model_dir: str, precision: str, threads: int, cache_dir: Path) -
     model = OnnxModel(cached_onnx(model_dir, "reader", precision == "int8", cache_dir), threads)
 
     def logits(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        start, end = model.run(ids, mask, types)
+        start, end = model.run(ids, mask, types)[:2]
         return start, end
 
     return logits
