@@ -45,7 +45,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(service, questions, repeats: int, windows) -> dict[str, float]:
+def measure(service, questions, repeats: int, counter) -> dict[str, float]:
     from core.text import f1_score, metric_max_over_ground_truths
 
     times, tokens, f1s = [], [], []
@@ -55,7 +55,7 @@ def measure(service, questions, repeats: int, windows) -> dict[str, float]:
             result = service.ask(q.question)
             times.append((time.perf_counter() - t) * 1000)
             read = list(result.passages[:result.passages_read])
-            tokens.append(windows.encode(q.question, read).tokens if read else 0)
+            tokens.append(counter.encode(q.question, read).tokens if read else 0)  # reader windows' tokens
             if q.answerable:
                 prediction = result.answers[0].text if result.answers else None
                 f1s.append(metric_max_over_ground_truths(f1_score, prediction, q.answers) if prediction else 0.0)
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             embedders[runtime].warm_up()
         return embedders[runtime]
 
-    windows = reader("onnx", "fp32")
+    counter = reader("onnx", "fp32")  # counts the tokens read, in the default reader's windows
 
     corpora: dict[str, tuple[Path, Path, list]] = {}
     tmp = tempfile.TemporaryDirectory()
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             service.build_index()
             service.reload()
             service.ask(questions[0].question)  # warm
-            rows[name][corpus] = measure(service, questions, args.repeats if corpus == "seeds" else 1, windows)
+            rows[name][corpus] = measure(service, questions, args.repeats if corpus == "seeds" else 1, counter)
             print(f"{name:36s} {corpus:10s} {json.dumps(rows[name][corpus])}", file=sys.stderr, flush=True)
 
     seed_text = " ".join(p.read_text(encoding="utf-8") for p in sorted(args.corpus.glob("*.txt")))

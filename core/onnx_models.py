@@ -14,18 +14,19 @@ returns ``last_hidden_state`` (pooling is done by the caller).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from core.files import atomic_writer
+from core.files import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,14 @@ def cached_onnx(model_dir: str | Path, kind: Kind, int8: bool, cache_dir: str | 
     if not folder.is_dir():
         raise FileNotFoundError(f"model folder not found: {folder}")
     cache = Path(cache_dir)
-    name = f"{kind}-{weights_digest(folder)}{'-int8' if int8 else ''}.onnx"
-    target = cache / name
+    fp32 = cache / f"{kind}-{weights_digest(folder)}.onnx"
+    target = fp32.with_name(f"{fp32.stem}-int8.onnx") if int8 else fp32
     if target.is_file():
         return target
     with _export_lock:
         if target.is_file():
             return target
         cache.mkdir(parents=True, exist_ok=True)
-        fp32 = cache / f"{kind}-{weights_digest(folder)}.onnx"
         if not fp32.is_file():
             log.info("exporting %s %s to ONNX (once; cached in %s)", kind, folder, cache)
             _export(folder, kind, fp32)
@@ -90,41 +90,43 @@ def _export(folder: Path, kind: Kind, target: Path) -> None:
 
     example = torch.ones((2, 16), dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)}
-    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer notes about Python values held constant: checked by the tests
-            torch.onnx.export(Graph(), (example, torch.ones_like(example), torch.zeros_like(example)), str(tmp),
-                              input_names=list(INPUTS), output_names=list(outputs), dynamic_axes=axes,
-                              opset_version=OPSET, dynamo=False)
-        with atomic_writer(target) as f:
-            f.write(tmp.read_bytes())
-    finally:
-        tmp.unlink(missing_ok=True)
+    with _written_beside(target) as tmp, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about Python values held constant: checked by the tests
+        torch.onnx.export(Graph(), (example, torch.ones_like(example), torch.zeros_like(example)), str(tmp),
+                          input_names=list(INPUTS), output_names=list(outputs), dynamic_axes=axes,
+                          opset_version=OPSET, dynamo=False)
 
 
 def _quantize(source: Path, target: Path) -> None:
     """int8 weights (one scale per output channel), activations quantized per call (dynamic)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    with _written_beside(target) as tmp:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+
+
+@contextlib.contextmanager
+def _written_beside(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` for a library that writes files by name; renamed over
+    ``target`` (durably) when the block succeeds, removed when it fails."""
     tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
     try:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
-        with atomic_writer(target) as f:
-            f.write(tmp.read_bytes())
+        yield tmp
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def padded(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]], multiple: int = 1
+def padded(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]], multiple: int = 1, pad_id: int = 0
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(input_ids, attention_mask, token_type_ids)`` int64 arrays padded with 0 to the longest row
-    (rounded up to ``multiple``)."""
+    """``(input_ids, attention_mask, token_type_ids)`` int64 arrays padded to the longest row (rounded up
+    to ``multiple``): ids with ``pad_id``, mask and types with 0."""
     width = max(len(r) for r in rows)
     width = -(-width // multiple) * multiple
-    ids = np.zeros((len(rows), width), dtype=np.int64)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     mask = np.zeros_like(ids)
-    types = np.zeros_like(ids)
+    types = np.zeros_like(mask)
     for row, (tokens, kinds) in enumerate(zip(rows, type_rows)):
         n = len(tokens)
         ids[row, :n] = tokens

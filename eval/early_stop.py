@@ -68,7 +68,10 @@ def collect(service, questions, top_k: int) -> list[Replay]:
         passages = [r.passage for r in retrieved]
         readings = service.reader.read(q.question, passages)
         weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, service.settings.relevance_temperature)
-        tokens = [service.reader.encode(q.question, [p]).tokens for p in passages]
+        encoded = service.reader.encode(q.question, passages)
+        tokens = [0] * len(passages)
+        for row, owner in zip(encoded.input_ids, encoded.window_passage):
+            tokens[owner] += len(row)
         judge = TimeScorer(constraint, service.settings.time_weight, passages).judge
         gain = service.settings.time_weight if constraint is not None else 0.0
         replays.append(Replay(q.question, q.answers, readings, [log_weight(weights.get(p.id)) for p in passages],

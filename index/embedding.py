@@ -9,6 +9,8 @@ from typing import Protocol
 
 import numpy as np
 
+from core.onnx_models import padded
+
 
 class Embedder(Protocol):
     @property
@@ -171,8 +173,6 @@ class OnnxEmbedder:
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
     def _encode(self, texts: list[str], show_progress: bool) -> np.ndarray:
-        from core.onnx_models import padded
-
         model, tokenizer = self._require()
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         if not texts:

@@ -61,24 +61,15 @@ def truncate_question(tokenizer, question: str, max_query_len: int) -> str:
 
 def pad_batch(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]] | None, pad_id: int,
               multiple: int = 1) -> dict[str, Any]:
-    """Token id rows as ``input_ids`` / ``token_type_ids`` / ``attention_mask`` tensors, padded to the
+    """Token id rows as ``input_ids`` / ``token_type_ids`` / ``attention_mask`` torch tensors, padded to the
     longest row (rounded up to ``multiple``). ``token_type_ids`` is left out when ``type_rows`` is None."""
     import torch
 
-    width = max(len(r) for r in rows)
-    width = -(-width // multiple) * multiple
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    types = torch.zeros((len(rows), width), dtype=torch.long) if type_rows is not None else None
-    for row, tokens in enumerate(rows):
-        n = len(tokens)
-        ids[row, :n] = torch.tensor(tokens)
-        mask[row, :n] = 1
-        if types is not None:
-            types[row, :n] = torch.tensor(type_rows[row])
-    batch = {"input_ids": ids, "attention_mask": mask}
-    if types is not None:
-        batch["token_type_ids"] = types
+    ids, mask, types = padded(rows, type_rows if type_rows is not None else [[0] * len(r) for r in rows], multiple,
+                              pad_id=pad_id)
+    batch = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+    if type_rows is not None:
+        batch["token_type_ids"] = torch.from_numpy(types)
     return batch
 
 

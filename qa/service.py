@@ -219,8 +219,8 @@ class QAService:
         pool, retrieved = retrieved[top_k:], retrieved[:top_k]
         passages = [r.passage for r in retrieved]
         t1 = time.perf_counter()
-        weights = relevance_weights({r.passage.id: r.similarity for r in retrieved}, self.settings.relevance_temperature)
         similarity = {r.passage.id: r.similarity for r in retrieved}
+        weights = relevance_weights(similarity, self.settings.relevance_temperature)
         best_similarity = max(similarity.values(), default=0.0)
         gap = self.settings.time_bonus_gap
         timing = TimeScorer(constraint, self.settings.time_weight, passages,
