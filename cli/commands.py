@@ -59,9 +59,13 @@ def result_to_dict(result) -> dict:
 
 @app.command()
 def index(corpus: CorpusOpt = None, index: IndexOpt = None,
+          optimize: Annotated[bool, typer.Option("--optimize", help="fold every segment of the index into one "
+                                                 "(updates add small segments; they are folded on their own "
+                                                 "as they accumulate)")] = False,
           verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    """Build or update the index over the corpus folder (only changed files are re-embedded); with the
-    onnx runtime (the default) it also exports the models to ONNX the first time (cached in .citeqa/models)."""
+    """Build or update the index over the corpus folder (only changed files are re-embedded, and only they
+    are written: in a new segment); with the onnx runtime (the default) it also exports the models to ONNX
+    the first time (cached in .citeqa/models)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     from qa.service import QAService
 
@@ -69,7 +73,7 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
     try:
         typer.echo(f"indexing {settings.corpus_dir} into {settings.index_dir} ...", err=True)
         service = QAService(settings)
-        report = service.build_index(show_progress=True)
+        report = service.build_index(show_progress=True, optimize=optimize)
         if settings.model_runtime == "onnx":  # export the reader now (once), so the first `serve` starts fast
             service.reader.warm_up()
     except (CiteqaError, FileNotFoundError) as exc:

@@ -177,7 +177,8 @@ def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str
                              vectors=np.ascontiguousarray(vectors[order], dtype=np.float32).reshape(-1, base.spec.dim),
                              documents=documents, texts=texts,
                              embedding_model_path=embedding_model_path or base.embedding_model_path,
-                             lexical=LexicalIndex([tokens[i] for i in order]))
+                             lexical=LexicalIndex([tokens[i] for i in order]), segments=base.segments,
+                             segment_of={n: s for n, s in base.segment_of.items() if n not in replaced})
     return snapshot, len(new_passages)
 
 
@@ -190,8 +191,9 @@ def _unchanged(base: IndexSnapshot, source: SourceFile) -> bool:
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: ChunkingParams,
                 embedder_path: str = "", show_progress: bool = False, lock_timeout_s: float = 600.0,
-                vector_index: Setting = "auto") -> BuildReport:
-    """Bring the index in line with the corpus folder: added, changed and removed files."""
+                vector_index: Setting = "auto", optimize: bool = False) -> BuildReport:
+    """Bring the index in line with the corpus folder: added, changed and removed files. With ``optimize``,
+    the version written holds one segment (every segment folded into one), even when nothing changed."""
     started = time.perf_counter()
     report = BuildReport()
     sources, report.skipped = read_corpus(Path(corpus_dir))
@@ -206,10 +208,10 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: C
         report.embedded_files = [s.name for s in upserts]
         report.removed_files = removals
         report.reused_files = len(sources) - len(upserts)
-        if upserts or removals or not store.exists() or base.version == "":
+        if upserts or removals or not store.exists() or base.version == "" or (optimize and len(base.segments) != 1):
             snapshot, _ = apply_changes(base, upserts, removals, embedder, params, show_progress,
                                         embedding_model_path=embedder_path)
-            snapshot = store.write(snapshot)
+            snapshot = store.write(snapshot, optimize=optimize)
             report.version = snapshot.version
             report.changed = True
         else:

@@ -1,16 +1,26 @@
-"""The on-disk index: FAISS vectors + passage table + manifest, versioned and switched atomically.
+"""The on-disk index: versions made of immutable segments, switched atomically.
 
 Layout of an index folder::
 
     CURRENT                 name of the live version (replaced atomically by rename)
-    versions/<version>/     manifest.json, vectors.faiss, passages.jsonl
-    .tmp-*                  versions being written (removed at start-up if a writer died)
+    versions/<version>/     manifest.json: the spec, the segments (and what of each is deleted), the
+                            vector index's parameters; ivf_centroids.npy or vectors.faiss for the
+                            approximate vector indexes
+    segments/<id>/          passages, vectors, documents and texts of some documents (``index.segments``)
+    .tmp-*, segments/.tmp-* versions and segments being written (removed at start-up if a writer died)
     .lock                   held by the one writer allowed at a time
 
-A version is written in a temporary folder, every file fsynced, the folder renamed into
-``versions/``, and only then ``CURRENT`` is replaced; a process killed at any point leaves the
-old or the new version live, never a mix. Loading checks the manifest (format, embedding model,
-chunking) and the checksums of the data files, and refuses with a clear error otherwise.
+An update writes one segment with the documents it (re)indexed and a manifest that lists the
+previous version's segments, minus what it deleted, plus the new one: the bytes written grow with the
+change, not with the archive. Every file is fsynced, each folder renamed into place, and only then
+``CURRENT`` is replaced; a process killed at any point leaves the old or the new version live, never a
+mix. Segments no kept version names are removed. Loading checks the manifest (format, embedding
+model, chunking) and the checksums of every segment's files, and refuses with a clear error otherwise.
+
+In memory a version is one ``IndexSnapshot``: its passages sorted by (document, start) whatever
+segments they came from, so answers do not depend on the history of updates and merges. Versions of
+format 2 (one folder with every passage, before segments) still load; the next write turns them into
+a segment.
 """
 
 from __future__ import annotations
@@ -19,12 +29,13 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,13 +45,18 @@ import numpy as np
 
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
 from core.files import fsync_dir, write_atomically, write_synced
-from core.types import DocumentMeta, Passage, TimeTag
+from core.types import Passage
 from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
-from index.vectors import FLAT, Setting, VectorIndexParams, build, choose, configure, search
+from index.segments import (DocumentEntry, SegmentInfo, merge_plan, npy_bytes, passage_of, read_segment,
+                            read_segment_info, read_texts, write_segment)
+from index.vectors import FLAT, Setting, VectorIndexParams, build, centroids_of, choose, configure, search
 
-FORMAT_VERSION = 2  # 2: per-document metadata and the extracted texts of non-plain-text documents
+FORMAT_VERSION = 3  # 3: segments; 2: one folder per version with every passage (still read)
+READABLE_FORMATS = (2, 3)
 KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
+
+__all__ = ["DocumentEntry", "FaissStore", "IndexSnapshot", "IndexSpec"]
 
 
 @dataclass(frozen=True)
@@ -53,32 +69,6 @@ class IndexSpec:
     overlap_tokens: int
     cleaning_version: int = CLEANING_VERSION
     format_version: int = FORMAT_VERSION
-
-
-@dataclass(frozen=True)
-class DocumentEntry:
-    """One document of a version: where it came from, what it became, and what is known of it."""
-
-    sha256: str  # of the source file's bytes
-    size: int  # of the source file, in bytes
-    passages: int
-    source: str = ""  # the corpus file it was read from ("" = the document's own name)
-    format: str = "txt"
-    title: str | None = None
-    published: str | None = None  # ISO date
-    outlet: str | None = None
-    author: str | None = None
-    url: str | None = None
-    origins: dict[str, str] = field(default_factory=dict)
-    meta_sha256: str | None = None  # of the plain-text sidecar, when there is one
-
-    def source_of(self, name: str) -> str:
-        return self.source or name
-
-    @property
-    def meta(self) -> DocumentMeta:
-        return DocumentMeta(title=self.title, published=self.published, outlet=self.outlet, author=self.author,
-                            url=self.url, format=self.format, origins=dict(self.origins))
 
 
 @dataclass(frozen=True)
@@ -101,6 +91,9 @@ class IndexSnapshot:
     faiss_index: faiss.Index | None = field(default=None, repr=False)
     lexical: LexicalIndex | None = field(default=None, repr=False)
     vector_params: VectorIndexParams = FLAT  # what faiss_index is (index.vectors)
+    segments: tuple[str, ...] = ()  # the segments of the published version, oldest first
+    segment_of: Mapping[str, str] = field(default_factory=dict, repr=False)  # document -> segment holding it
+    # (documents not in it are not written yet: the store writes them in a new segment)
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
@@ -112,9 +105,18 @@ class IndexSnapshot:
         elif len(self.lexical) != len(self.passages):
             raise IndexCorrupt(f"{len(self.passages)} passages but lexical statistics for {len(self.lexical)}")
 
-    def published(self, version: str, built_at: str) -> IndexSnapshot:
+    def published(self, version: str, built_at: str, segments: tuple[str, ...] = (),
+                  segment_of: Mapping[str, str] | None = None) -> IndexSnapshot:
         """This snapshot as the store published it (shares every array and index)."""
-        return dataclasses.replace(self, version=version, built_at=built_at)
+        return dataclasses.replace(self, version=version, built_at=built_at, segments=segments,
+                                   segment_of=self.segment_of if segment_of is None else segment_of)
+
+    def rows_by_document(self) -> dict[str, list[int]]:
+        """The rows of each document's passages, in order."""
+        rows: dict[str, list[int]] = {}
+        for i, passage in enumerate(self.passages):
+            rows.setdefault(passage.file, []).append(i)
+        return rows
 
     def with_vector_index(self, params: VectorIndexParams) -> IndexSnapshot:
         """This snapshot searched through a vector index of kind ``params`` (built now if it differs)."""
@@ -131,18 +133,8 @@ class IndexSnapshot:
         return search(self.faiss_index, self.vector_params, self.vectors, queries, k, rows)
 
 
-def _passages_jsonl(passages: list[Passage]) -> bytes:
-    return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
-
-
-def _passage(record: dict) -> Passage:
-    times = tuple(TimeTag(**t) for t in record.pop("times", ()))
-    return Passage(**record, times=times)
-
-
-def _texts_jsonl(texts: dict[str, str]) -> bytes:
-    return "".join(json.dumps({"name": name, "text": text}, ensure_ascii=False) + "\n"
-                   for name, text in sorted(texts.items())).encode("utf-8")
+def _new_name() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
 class FaissStore:
@@ -152,6 +144,7 @@ class FaissStore:
     def __init__(self, index_dir: Path, vector_index: Setting = "auto") -> None:
         self.index_dir = Path(index_dir)
         self.vector_index = vector_index
+        self._segment_infos: dict[tuple[str, str], SegmentInfo] = {}  # (id, digest) -> info; segments never change
 
     # ------------------------------------------------------------------ paths
     @property
@@ -161,6 +154,10 @@ class FaissStore:
     @property
     def versions_dir(self) -> Path:
         return self.index_dir / "versions"
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.index_dir / "segments"
 
     def exists(self) -> bool:
         return self.current_file.is_file()
@@ -192,33 +189,90 @@ class FaissStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def clean_leftovers(self) -> list[str]:
-        """Remove temp folders of writers that died, and versions that are neither live nor recent."""
+        """Remove what writers that died left half-written, versions that are neither live nor recent, and
+        segments no remaining version names. Call under ``writer_lock``."""
         removed: list[str] = []
         if not self.index_dir.is_dir():
             return removed
-        for tmp in self.index_dir.glob(".tmp-*"):
+        for tmp in [*self.index_dir.glob(".tmp-*"), *self.segments_dir.glob(".tmp-*")]:
             shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
             removed.append(tmp.name)
         live = self.current_version()
-        if self.versions_dir.is_dir() and live:
+        if not live:
+            return removed
+        kept = [live]
+        if self.versions_dir.is_dir():
             others = sorted((p for p in self.versions_dir.iterdir() if p.name != live), key=lambda p: p.name)
             for stale in others[:-KEEP_OLD_VERSIONS] if KEEP_OLD_VERSIONS else others:
                 shutil.rmtree(stale, ignore_errors=True)
                 removed.append(stale.name)
+            kept += [p.name for p in others[-KEEP_OLD_VERSIONS:]] if KEEP_OLD_VERSIONS else []
+        named: set[str] = set()
+        for version in kept:
+            try:
+                named |= {str(s["id"]) for s in self.read_manifest(version).get("segments") or []}
+            except (IndexCorrupt, TypeError, KeyError):
+                if version == live:
+                    return removed  # the live manifest cannot be read: remove no segment it might name
+        if self.segments_dir.is_dir():
+            for segment in self.segments_dir.iterdir():
+                if segment.name not in named and not segment.name.startswith("."):
+                    shutil.rmtree(segment, ignore_errors=True)
+                    removed.append(f"segments/{segment.name}")
         return removed
 
-    def write(self, snapshot: IndexSnapshot) -> IndexSnapshot:
+    def _info(self, segment_id: str, digest: str) -> SegmentInfo:
+        key = (segment_id, digest)
+        if key not in self._segment_infos:
+            self._segment_infos[key] = read_segment_info(self.segments_dir, segment_id, digest)
+        return self._segment_infos[key]
+
+    def write(self, snapshot: IndexSnapshot, optimize: bool = False) -> IndexSnapshot:
         """Write ``snapshot`` as a new version and make it live atomically; returns it with its version
-        name and build time. Call under ``writer_lock``."""
+        name, build time and segments. Only the documents not yet in a segment of the live version (and
+        those of segments folded by ``merge_plan``, or of all segments with ``optimize``) are written.
+        Call under ``writer_lock``."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(exist_ok=True)
+        self.segments_dir.mkdir(exist_ok=True)
         snapshot = snapshot.with_vector_index(choose(len(snapshot.passages), self.vector_index))
-        version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+        rows = snapshot.rows_by_document()
+        names = set(snapshot.documents) | set(rows)
+        digests = self._live_digests()
+        held: dict[str, set[str]] = {}  # segment -> its documents still live
+        for name in names:
+            segment = snapshot.segment_of.get(name)
+            if segment in digests:
+                held.setdefault(segment, set()).add(name)
+        order = [s for s in snapshot.segments if s in held]
+        infos = {s: self._info(s, digests[s]) for s in order}
+        live_rows = {s: sum(len(rows.get(n, ())) for n in held[s]) for s in order}
+        fresh = sum(len(rows.get(n, ())) for n in names if snapshot.segment_of.get(n) not in held)
+        pending = [("", fresh, fresh)] if fresh else []  # the segment about to be written counts in its class
+        folded = set(order) if optimize else merge_plan([(s, infos[s].passages, live_rows[s]) for s in order]
+                                                        + pending) - {""}
+        kept = [s for s in order if s not in folded]
+        written = sorted(n for n in names if snapshot.segment_of.get(n) not in kept)
+        version = _new_name()
+        segment_of = {n: s for n, s in snapshot.segment_of.items() if s in kept and n in names}
+        entries = [{"id": s, "digest": infos[s].digest, "passages": live_rows[s],
+                    "deleted": sorted(infos[s].documents - held[s])} for s in kept]
         tmp = self.index_dir / f".tmp-{version}"
-        tmp.mkdir()
         published = self.versions_dir / version
+        new_segment: Path | None = None
+        tmp.mkdir()
         try:
-            built_at = self._write_version(snapshot, tmp, version)
+            if written:
+                take = sorted(i for n in written for i in rows.get(n, ()))
+                info = write_segment(self.segments_dir, version, [snapshot.passages[i] for i in take],
+                                     snapshot.vectors[take], {n: snapshot.documents[n] for n in written
+                                                              if n in snapshot.documents},
+                                     {n: snapshot.texts[n] for n in written if n in snapshot.texts})
+                new_segment = self.segments_dir / version
+                entries.append({"id": version, "digest": info.digest, "passages": info.passages, "deleted": []})
+                segment_of.update({n: version for n in written})
+                self._segment_infos[(version, info.digest)] = info
+            built_at = self._write_manifest(snapshot, entries, tmp, version)
             os.replace(tmp, published)
             fsync_dir(self.versions_dir)
             write_atomically(self.current_file, version.encode("utf-8"))
@@ -226,20 +280,32 @@ class FaissStore:
             shutil.rmtree(tmp, ignore_errors=True)
             if self.current_version() != version:
                 shutil.rmtree(published, ignore_errors=True)
+                if new_segment is not None:
+                    shutil.rmtree(new_segment, ignore_errors=True)
             raise
         self.clean_leftovers()
-        return snapshot.published(version, built_at)
+        return snapshot.published(version, built_at, tuple(e["id"] for e in entries), segment_of)
 
-    def _write_version(self, snapshot: IndexSnapshot, folder: Path, version: str) -> str:
-        """The version's files, each fsynced, into ``folder``; returns its build time."""
-        checksums = {
-            "vectors.faiss": write_synced(folder / "vectors.faiss", faiss.serialize_index(snapshot.faiss_index).tobytes()),
-            "passages.jsonl": write_synced(folder / "passages.jsonl", _passages_jsonl(snapshot.passages)),
-            "texts.jsonl": write_synced(folder / "texts.jsonl", _texts_jsonl(snapshot.texts)),
-        }
+    def _live_digests(self) -> dict[str, str]:
+        """Segment -> digest in the live version's manifest (empty when there is none, or it is of format 2)."""
+        try:
+            return {str(s["id"]): str(s["digest"]) for s in self.read_manifest().get("segments") or []}
+        except (IndexNotReady, IndexCorrupt, TypeError, KeyError, AttributeError):
+            return {}  # nothing to share with: the version written holds every document
+
+    def _write_manifest(self, snapshot: IndexSnapshot, segments: list[dict], folder: Path, version: str) -> str:
+        """The version's manifest (and its vector index's trained state), fsynced, into ``folder``."""
+        files: dict[str, str] = {}
+        if snapshot.vector_params.kind == "ivf":
+            centroids = centroids_of(snapshot.faiss_index)
+            if centroids is not None:
+                files["ivf_centroids.npy"] = write_synced(folder / "ivf_centroids.npy", npy_bytes(centroids))
+        elif snapshot.vector_params.kind == "hnsw":  # a graph cannot be rebuilt cheaply: kept whole
+            files["vectors.faiss"] = write_synced(folder / "vectors.faiss",
+                                                  faiss.serialize_index(snapshot.faiss_index).tobytes())
         built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = {
-            "format_version": snapshot.spec.format_version,
+            "format_version": FORMAT_VERSION,
             "version": version,
             "built_at": built_at,
             "embedding_model": {"id": snapshot.spec.embedding_model_id, "path": snapshot.embedding_model_path,
@@ -247,11 +313,12 @@ class FaissStore:
             "chunking": {"max_tokens": snapshot.spec.max_tokens, "overlap_tokens": snapshot.spec.overlap_tokens,
                          "cleaning_version": snapshot.spec.cleaning_version},
             "n_passages": len(snapshot.passages),
+            "n_documents": len(snapshot.documents),
             "vector_index": snapshot.vector_params.to_json(),
-            "documents": {name: asdict(entry) for name, entry in sorted(snapshot.documents.items())},
-            "files": checksums,
+            "segments": segments,
+            "files": files,
         }
-        write_synced(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+        write_synced(folder / "manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
         fsync_dir(folder)
         return built_at
 
@@ -275,32 +342,7 @@ class FaissStore:
         except (ValueError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(f"index manifest {path} is corrupt ({exc}); rebuild with `citeqa index`") from None
 
-    def load(self, expected: IndexSpec | None = None) -> IndexSnapshot:
-        """Load the live version; refuse an index built differently, incomplete or corrupt."""
-        manifest = self.read_manifest()
-        version = manifest.get("version") or self.current_version()
-        folder = self.versions_dir / str(version)
-        try:
-            spec = IndexSpec(
-                embedding_model_id=manifest["embedding_model"]["id"], dim=int(manifest["embedding_model"]["dim"]),
-                max_tokens=int(manifest["chunking"]["max_tokens"]),
-                overlap_tokens=int(manifest["chunking"]["overlap_tokens"]),
-                cleaning_version=int(manifest["chunking"]["cleaning_version"]),
-                format_version=int(manifest["format_version"]),
-            )
-            checksums: dict[str, str] = manifest["files"]
-            if not isinstance(checksums, dict) or not isinstance(manifest["documents"], dict):
-                raise TypeError("'files' and 'documents' must be objects")
-            documents = {name: DocumentEntry(**entry) for name, entry in manifest["documents"].items()}
-            vector_params = VectorIndexParams.from_json(manifest.get("vector_index"))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise IndexCorrupt(f"index manifest in {folder} lacks or garbles {exc}; rebuild with `citeqa index`") from None
-        if expected is not None:
-            mismatches = [f"{k}: index has {getattr(spec, k)!r}, this process uses {getattr(expected, k)!r}"
-                          for k in asdict(expected) if getattr(spec, k) != getattr(expected, k)]
-            if mismatches:
-                raise IndexMismatch(f"index in {self.index_dir} was built differently ({'; '.join(mismatches)}); "
-                                    "rebuild it with `citeqa index`")
+    def _read_files(self, folder: Path, checksums: dict[str, str]) -> dict[str, bytes]:
         blobs: dict[str, bytes] = {}
         for name, digest in checksums.items():
             try:
@@ -311,19 +353,101 @@ class FaissStore:
                 raise IndexCorrupt(f"index file {folder / name} is corrupt or truncated (checksum mismatch); "
                                    "rebuild with `citeqa index`")
             blobs[name] = data
+        return blobs
+
+    def load(self, expected: IndexSpec | None = None) -> IndexSnapshot:
+        """Load the live version; refuse an index built differently, incomplete or corrupt."""
+        manifest = self.read_manifest()
+        version = str(manifest.get("version") or self.current_version())
+        folder = self.versions_dir / version
         try:
-            passages = [_passage(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
-            texts = {r["name"]: r["text"] for r in map(json.loads, blobs.get("texts.jsonl", b"").decode("utf-8").splitlines())}
+            found_format = int(manifest["format_version"])
+            spec = IndexSpec(
+                embedding_model_id=manifest["embedding_model"]["id"], dim=int(manifest["embedding_model"]["dim"]),
+                max_tokens=int(manifest["chunking"]["max_tokens"]),
+                overlap_tokens=int(manifest["chunking"]["overlap_tokens"]),
+                cleaning_version=int(manifest["chunking"]["cleaning_version"]),
+                format_version=FORMAT_VERSION if found_format in READABLE_FORMATS else found_format,
+            )
+            checksums: dict[str, str] = manifest["files"]
+            if not isinstance(checksums, dict):
+                raise TypeError("'files' must be an object")
+            vector_params = VectorIndexParams.from_json(manifest.get("vector_index"))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise IndexCorrupt(f"index manifest in {folder} lacks or garbles {exc}; rebuild with `citeqa index`") from None
+        if found_format not in READABLE_FORMATS:
+            raise IndexMismatch(f"index in {self.index_dir} is of format_version {found_format}, this process reads "
+                                f"{', '.join(map(str, READABLE_FORMATS))}; rebuild it with `citeqa index`")
+        if expected is not None:
+            mismatches = [f"{k}: index has {getattr(spec, k)!r}, this process uses {getattr(expected, k)!r}"
+                          for k in asdict(expected) if getattr(spec, k) != getattr(expected, k)]
+            if mismatches:
+                raise IndexMismatch(f"index in {self.index_dir} was built differently ({'; '.join(mismatches)}); "
+                                    "rebuild it with `citeqa index`")
+        blobs = self._read_files(folder, checksums)
+        common = dict(spec=spec, version=version, built_at=manifest.get("built_at", ""),
+                      embedding_model_path=manifest["embedding_model"].get("path", ""), vector_params=vector_params)
+        if found_format == 2:
+            return self._load_format_2(manifest, folder, blobs, common)
+        return self._load_segments(manifest, folder, blobs, common)
+
+    def _load_segments(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict) -> IndexSnapshot:
+        spec: IndexSpec = common["spec"]
+        passages: list[Passage] = []
+        vectors: list[np.ndarray] = []
+        documents: dict[str, DocumentEntry] = {}
+        texts: dict[str, str] = {}
+        segment_of: dict[str, str] = {}
+        try:
+            if not isinstance(manifest["segments"], list):
+                raise TypeError("'segments' must be a list")
+            entries = [(str(e["id"]), str(e["digest"]), frozenset(e.get("deleted", ()))) for e in manifest["segments"]]
+        except (KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"index manifest in {folder} garbles its segments ({exc}); rebuild with `citeqa index`"
+                               ) from None
+        for segment_id, digest, deleted in entries:
+            data = read_segment(self.segments_dir, self._info(segment_id, digest), spec.dim)
+            keep = [i for i, p in enumerate(data.passages) if p.file not in deleted]
+            passages += [data.passages[i] for i in keep]
+            vectors.append(data.vectors[keep] if len(keep) < len(data.passages) else data.vectors)
+            for name, entry in data.documents.items():
+                if name not in deleted:
+                    documents[name] = entry
+            texts.update({n: t for n, t in data.texts.items() if n not in deleted})
+            segment_of.update({n: segment_id for n in self._info(segment_id, digest).documents - deleted})
+        order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
+        matrix = np.concatenate(vectors) if vectors else np.zeros((0, spec.dim), np.float32)
+        if order != list(range(len(order))):
+            passages, matrix = [passages[i] for i in order], matrix[order]
+        params: VectorIndexParams = common["vector_params"]
+        index = None
+        if params.kind == "hnsw" and "vectors.faiss" in blobs:
+            index = configure(faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8)), params)
+        elif params.kind == "ivf" and "ivf_centroids.npy" in blobs:
+            centroids = np.load(io.BytesIO(blobs["ivf_centroids.npy"]), allow_pickle=False)
+            index = build(matrix, params, centroids=centroids)
+        if index is not None and (index.ntotal != len(passages) or index.d != spec.dim):
+            raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "
+                               f"passages of dim {spec.dim}; rebuild with `citeqa index`")
+        return IndexSnapshot(passages=passages, vectors=np.ascontiguousarray(matrix, dtype=np.float32),
+                             documents=documents, texts=texts, faiss_index=index,
+                             segments=tuple(e[0] for e in entries), segment_of=segment_of, **common)
+
+    def _load_format_2(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict) -> IndexSnapshot:
+        """A version written before segments: every passage in its own folder (written again as a segment
+        by the next update)."""
+        spec: IndexSpec = common["spec"]
+        try:
+            documents = {name: DocumentEntry(**entry) for name, entry in manifest["documents"].items()}
+            passages = [passage_of(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+            texts = read_texts(blobs.get("texts.jsonl", b""))
             index = configure(faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8)),
-                              vector_params)
-        except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+                              common["vector_params"])
+        except (KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
             raise IndexCorrupt(f"index {folder} cannot be read ({exc}); rebuild with `citeqa index`") from None
         if index.ntotal != len(passages) or index.d != spec.dim:
             raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "
                                f"passages of dim {spec.dim}; rebuild with `citeqa index`")
         vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, spec.dim), np.float32)
-        return IndexSnapshot(spec=spec, passages=passages, vectors=vectors, documents=documents, texts=texts,
-                             version=str(version),
-                             built_at=manifest.get("built_at", ""),
-                             embedding_model_path=manifest["embedding_model"].get("path", ""), faiss_index=index,
-                             vector_params=vector_params)
+        return IndexSnapshot(passages=passages, vectors=vectors, documents=documents, texts=texts, faiss_index=index,
+                             **common)

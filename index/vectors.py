@@ -62,21 +62,34 @@ def choose(n: int, setting: Setting) -> VectorIndexParams:
     return VectorIndexParams(kind=kind)
 
 
-def build(vectors: np.ndarray, params: VectorIndexParams) -> faiss.Index:
-    """A FAISS inner-product index over ``vectors`` (rows in order: row i is id i)."""
+def build(vectors: np.ndarray, params: VectorIndexParams, centroids: np.ndarray | None = None) -> faiss.Index:
+    """A FAISS inner-product index over ``vectors`` (rows in order: row i is id i). An IVF index is
+    trained (k-means) unless the ``centroids`` of its cells are given (``centroids_of`` an earlier one)."""
     n, dim = vectors.shape
     if params.kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = params.ef_construction
-    elif params.kind == "ivf" and n:
+    elif params.kind == "ivf" and (n or centroids is not None):
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, params.nlist, faiss.METRIC_INNER_PRODUCT)
-        index.train(vectors)
+        if centroids is not None and centroids.shape == (params.nlist, dim):
+            quantizer.add(np.ascontiguousarray(centroids, dtype=np.float32))
+            index.is_trained = True
+        else:
+            index.train(vectors)
     else:
         index = faiss.IndexFlatIP(dim)
     if n:
         index.add(vectors)
     return configure(index, params)
+
+
+def centroids_of(index: faiss.Index) -> np.ndarray | None:
+    """The cell centroids of an IVF index (what its training computed), else ``None``."""
+    if not isinstance(index, faiss.IndexIVF):
+        return None
+    quantizer = faiss.downcast_index(index.quantizer)
+    return quantizer.reconstruct_n(0, quantizer.ntotal)
 
 
 def configure(index: faiss.Index, params: VectorIndexParams) -> faiss.Index:

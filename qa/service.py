@@ -115,12 +115,12 @@ class QAService:
         self.use_snapshot(self.store.load(index_spec(self.embedder, self.chunking)))
         return True
 
-    def build_index(self, show_progress: bool = False) -> BuildReport:
-        """Bring the index in line with the corpus folder and make it live."""
+    def build_index(self, show_progress: bool = False, optimize: bool = False) -> BuildReport:
+        """Bring the index in line with the corpus folder and make it live (``optimize``: in one segment)."""
         self.embedder.warm_up()
         report = build_index(self.settings.corpus_dir, self.settings.index_dir, self.embedder, self.chunking,
                              embedder_path=self.settings.embedding_model_path(), show_progress=show_progress,
-                             vector_index=self.settings.vector_index)
+                             vector_index=self.settings.vector_index, optimize=optimize)
         if self._retriever is not None:
             self.reload()
         return report

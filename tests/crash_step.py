@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import index.corpus  # noqa: E402
+import index.segments  # noqa: E402
 import index.store  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from qa.service import QAService  # noqa: E402
@@ -45,17 +46,14 @@ def arm(step: str, service: QAService) -> None:
 
         index.corpus.write_atomically = write_then_die
         Path.unlink = unlink_then_die
-    elif step == "version_half_written":  # inside the new version's temporary folder
+    elif step == "version_half_written":  # inside the new segment's (or version's) temporary folder
         synced = index.store.write_synced
-        calls = []
 
-        def second_write_dies(path, data):
-            calls.append(path)
-            if len(calls) == 2:
-                die()
-            return synced(path, data)
+        def first_write_then_die(path, data):  # a removal writes no segment, only the manifest
+            synced(path, data)
+            die()
 
-        index.store.write_synced = second_write_dies
+        index.store.write_synced = index.segments.write_synced = first_write_then_die
     elif step in ("version_written", "current_switched"):  # around the switch of CURRENT
         atomic = index.store.write_atomically
 

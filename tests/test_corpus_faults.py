@@ -69,7 +69,8 @@ def test_a_failed_index_write_changes_neither_the_folder_nor_the_index(fake_serv
     assert "410" in (corpus / "pier.txt").read_text() and check_consistency(fake_service.settings) == []
 
 
-@pytest.mark.parametrize("manifest", [[], {"documents": [], "files": {}}, {"documents": {}, "files": []}, "text"])
+@pytest.mark.parametrize("manifest", [[], {"segments": {}}, {"segments": [{"id": "../x"}]}, {"files": []},
+                                      {"segments": [{"id": "gone", "digest": "0"}]}, "text"])
 def test_a_manifest_of_the_wrong_shape_is_corrupt(fake_service, manifest):
     store = FaissStore(fake_service.settings.index_dir)
     path = store.versions_dir / store.current_version() / "manifest.json"

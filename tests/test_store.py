@@ -40,14 +40,16 @@ def test_build_writes_manifest_and_loads(built, embedder, corpus):
     manifest = store.read_manifest()
     assert manifest["embedding_model"]["dim"] == 384
     assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 2}
-    assert set(manifest["documents"]) == {p.name for p in corpus.glob("*.txt")}
-    for name, entry in manifest["documents"].items():
+    assert manifest["format_version"] == 3 and manifest["built_at"]
+    assert [s["passages"] for s in manifest["segments"]] == [report.passages]  # a first build: one segment
+    snap = store.load(spec_of(embedder))
+    assert set(snap.documents) == {p.name for p in corpus.glob("*.txt")}
+    for name, entry in snap.documents.items():
         import hashlib
 
-        assert entry["sha256"] == hashlib.sha256((corpus / name).read_bytes()).hexdigest()
-    assert manifest["format_version"] == 2 and manifest["built_at"]
-    snap = store.load(spec_of(embedder))
+        assert entry.sha256 == hashlib.sha256((corpus / name).read_bytes()).hexdigest()
     assert len(snap.passages) == report.passages == snap.faiss_index.ntotal
+    assert [(p.file, p.start) for p in snap.passages] == sorted((p.file, p.start) for p in snap.passages)
     # vectors are normalized: a passage is its own nearest neighbour
     _, ids = snap.search(snap.vectors[:3], 1)
     assert list(ids[:, 0]) == [0, 1, 2]
@@ -72,9 +74,14 @@ def _live_folder(index_dir):
     return store.versions_dir / store.current_version()
 
 
+def _live_segment(index_dir):
+    store = FaissStore(index_dir)
+    return store.segments_dir / store.read_manifest()["segments"][-1]["id"]
+
+
 def test_truncated_index_is_refused(built, embedder):
     index_dir, _ = built
-    vectors = _live_folder(index_dir) / "vectors.faiss"
+    vectors = _live_segment(index_dir) / "vectors.npy"
     vectors.write_bytes(vectors.read_bytes()[: vectors.stat().st_size // 2])
     with pytest.raises(IndexCorrupt, match="corrupt or truncated"):
         FaissStore(index_dir).load(spec_of(embedder))
@@ -82,8 +89,11 @@ def test_truncated_index_is_refused(built, embedder):
 
 def test_missing_file_and_garbled_manifest_are_refused(built, embedder):
     index_dir, _ = built
-    (_live_folder(index_dir) / "passages.jsonl").unlink()
+    (_live_segment(index_dir) / "passages.jsonl").unlink()
     with pytest.raises(IndexCorrupt, match="passages.jsonl is missing"):
+        FaissStore(index_dir).load(spec_of(embedder))
+    (_live_segment(index_dir) / "segment.json").write_text("{}")
+    with pytest.raises(IndexCorrupt, match="not the one the manifest names"):
         FaissStore(index_dir).load(spec_of(embedder))
     (_live_folder(index_dir) / "manifest.json").write_text("{not json")
     with pytest.raises(IndexCorrupt, match="manifest"):

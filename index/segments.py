@@ -1,0 +1,206 @@
+"""Immutable segments of the index: each holds some documents' passages, vectors, metadata and texts.
+
+An index version (``index.store``) is a list of segments plus, for each, the documents of it that are
+deleted. An update writes one small segment with the documents it (re)indexed and a new manifest;
+the other segments are shared with the previous version, never rewritten, so the bytes written by an
+update grow with the change, not with the archive. ``merge_plan`` folds small segments together
+(log-structured, ``MERGE_FACTOR`` segments of one size class become one) so their number stays
+logarithmic in the size of the index; ``citeqa index --optimize`` folds them all into one.
+
+Layout of one segment (``segments/<id>/``, written in ``segments/.tmp-<id>`` and renamed)::
+
+    passages.jsonl   one passage per line, sorted by (document, start)
+    vectors.npy      (n, dim) float32, row i belongs to passage i
+    documents.json   {name: DocumentEntry} of the documents it holds
+    texts.jsonl      extracted texts of its non-plain-text documents
+    segment.json     sizes, the documents it holds and the sha256 of each file above
+
+A version's manifest names each segment with the sha256 of its ``segment.json``, so a segment that was
+replaced, truncated or mixed up is refused on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import IndexCorrupt
+from core.files import fsync_dir, write_synced
+from core.types import DocumentMeta, Passage, TimeTag
+
+MERGE_FACTOR = 10  # segments of one size class (a power of ten of live passages) folded into one
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """One document of a version: where it came from, what it became, and what is known of it."""
+
+    sha256: str  # of the source file's bytes
+    size: int  # of the source file, in bytes
+    passages: int
+    source: str = ""  # the corpus file it was read from ("" = the document's own name)
+    format: str = "txt"
+    title: str | None = None
+    published: str | None = None  # ISO date
+    outlet: str | None = None
+    author: str | None = None
+    url: str | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    meta_sha256: str | None = None  # of the plain-text sidecar, when there is one
+
+    def source_of(self, name: str) -> str:
+        return self.source or name
+
+    @property
+    def meta(self) -> DocumentMeta:
+        return DocumentMeta(title=self.title, published=self.published, outlet=self.outlet, author=self.author,
+                            url=self.url, format=self.format, origins=dict(self.origins))
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """What ``segment.json`` says of a segment: its documents, its size and its files' checksums."""
+
+    id: str
+    digest: str  # sha256 of segment.json: what a manifest names the segment by
+    passages: int
+    documents: frozenset[str]  # every document (or passage file) it holds, deleted ones included
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SegmentData:
+    passages: list[Passage]
+    vectors: np.ndarray
+    documents: dict[str, DocumentEntry]
+    texts: dict[str, str]
+
+
+def passages_jsonl(passages: Iterable[Passage]) -> bytes:
+    return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
+
+
+def passage_of(record: dict) -> Passage:
+    times = tuple(TimeTag(**t) for t in record.pop("times", ()))
+    return Passage(**record, times=times)
+
+
+def texts_jsonl(texts: dict[str, str]) -> bytes:
+    return "".join(json.dumps({"name": name, "text": text}, ensure_ascii=False) + "\n"
+                   for name, text in sorted(texts.items())).encode("utf-8")
+
+
+def read_texts(data: bytes) -> dict[str, str]:
+    return {r["name"]: r["text"] for r in map(json.loads, data.decode("utf-8").splitlines())}
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """A float32 array as the bytes of a ``.npy`` file."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passage], vectors: np.ndarray,
+                  documents: dict[str, DocumentEntry], texts: dict[str, str]) -> SegmentInfo:
+    """Write one segment durably (in a temporary folder, renamed into place); nothing is left on failure."""
+    tmp = segments_dir / f".tmp-{segment_id}"
+    final = segments_dir / segment_id
+    tmp.mkdir(parents=True)
+    try:
+        files = {
+            "passages.jsonl": write_synced(tmp / "passages.jsonl", passages_jsonl(passages)),
+            "vectors.npy": write_synced(tmp / "vectors.npy", npy_bytes(vectors)),
+            "documents.json": write_synced(tmp / "documents.json", json.dumps(
+                {name: asdict(entry) for name, entry in sorted(documents.items())}, ensure_ascii=False).encode("utf-8")),
+            "texts.jsonl": write_synced(tmp / "texts.jsonl", texts_jsonl(texts)),
+        }
+        names = sorted(set(documents) | {p.file for p in passages})
+        record = {"id": segment_id, "passages": len(passages), "documents": names, "files": files}
+        digest = write_synced(tmp / "segment.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        fsync_dir(tmp)
+        os.replace(tmp, final)
+        fsync_dir(segments_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return SegmentInfo(id=segment_id, digest=digest, passages=len(passages), documents=frozenset(names), files=files)
+
+
+def _refuse(segment: Path, problem: str) -> IndexCorrupt:
+    return IndexCorrupt(f"index segment {segment} {problem}; rebuild with `citeqa index`")
+
+
+def read_segment_info(segments_dir: Path, segment_id: str, digest: str) -> SegmentInfo:
+    """``segment.json`` of a segment, checked against the digest the manifest names it by."""
+    if not segment_id or "/" in segment_id or "\\" in segment_id or segment_id.startswith("."):
+        raise IndexCorrupt(f"index manifest names segment {segment_id[:80]!r}, not a segment folder; "
+                           "rebuild with `citeqa index`")
+    folder = segments_dir / segment_id
+    try:
+        data = (folder / "segment.json").read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise _refuse(folder, "is missing (segment.json)") from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise _refuse(folder, "is not the one the manifest names (segment.json checksum mismatch)")
+    try:
+        record = json.loads(data)
+        return SegmentInfo(id=segment_id, digest=digest, passages=int(record["passages"]),
+                           documents=frozenset(record["documents"]), files=dict(record["files"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _refuse(folder, f"has a garbled segment.json ({exc})") from None
+
+
+def read_segment(segments_dir: Path, info: SegmentInfo, dim: int) -> SegmentData:
+    """A segment's contents, every file checked against its checksum."""
+    folder = segments_dir / info.id
+    blobs: dict[str, bytes] = {}
+    for name, digest in info.files.items():
+        try:
+            data = (folder / name).read_bytes()
+        except FileNotFoundError:
+            raise _refuse(folder, f"is incomplete: {name} is missing") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise _refuse(folder, f"is corrupt or truncated ({name}: checksum mismatch)")
+        blobs[name] = data
+    try:
+        passages = [passage_of(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+        vectors = np.load(io.BytesIO(blobs["vectors.npy"]), allow_pickle=False)
+        documents = {name: DocumentEntry(**entry) for name, entry in json.loads(blobs["documents.json"]).items()}
+        texts = read_texts(blobs["texts.jsonl"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise _refuse(folder, f"cannot be read ({exc})") from None
+    if vectors.shape != (len(passages), dim) or len(passages) != info.passages:
+        raise _refuse(folder, f"holds {len(passages)} passages and vectors of shape {vectors.shape} "
+                              f"(expected {info.passages} of dim {dim})")
+    return SegmentData(passages, np.ascontiguousarray(vectors, dtype=np.float32), documents, texts)
+
+
+def size_class(live_passages: int) -> int:
+    """Segments of the same size class are folded together: 0 for < 10 passages, 1 for < 100, ..."""
+    return len(str(max(live_passages, 1))) - 1
+
+
+def merge_plan(segments: Sequence[tuple[str, int, int]], factor: int = MERGE_FACTOR) -> set[str]:
+    """Which segments to fold into the one being written: ``segments`` is (id, passages written,
+    passages still live) in manifest order. A size class with ``factor`` segments or more is folded,
+    and so is every segment whose passages are mostly deleted (rewriting it frees their space)."""
+    by_class: dict[int, list[str]] = {}
+    plan: set[str] = set()
+    for segment_id, written, live in segments:
+        if live and live * 2 < written:
+            plan.add(segment_id)
+        else:
+            by_class.setdefault(size_class(live), []).append(segment_id)
+    for ids in by_class.values():
+        if len(ids) >= factor:
+            plan.update(ids)
+    return plan

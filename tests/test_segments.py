@@ -1,0 +1,191 @@
+"""Segments: an update writes only what it changed, merges fold small segments, and whatever the history
+of updates and merges, the index loaded is the one a build from scratch gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from core.errors import IndexCorrupt
+from core.settings import Settings
+from index.segments import MERGE_FACTOR, merge_plan, passages_jsonl, size_class
+from index.store import FaissStore, IndexSnapshot
+from qa.retrieve import HybridRetriever
+from qa.service import QAService
+from tests.hash_embedder import HashEmbedder
+
+TOWNS = ["Busan", "Incheon", "Daegu", "Gwangju", "Ulsan", "Suwon", "Sejong", "Jeonju", "Pohang", "Gimhae", "Wonju",
+         "Andong", "Mokpo", "Yeosu"]
+
+
+def article(town: str, extra: str = "") -> str:
+    return (f"{town} opened a new harbor bridge on Monday.\n\nThe bridge in {town} is 1.{len(town)} kilometers "
+            f"long and cost {len(town) * 7} billion won.\n\nOfficials in {town} said traffic would double.{extra}\n")
+
+
+def service_for(corpus: Path, index: Path) -> QAService:
+    return QAService(Settings(corpus_dir=corpus, index_dir=index, reader_model="unused"), embedder=HashEmbedder())
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for town in TOWNS[:3]:
+        (folder / f"{town.lower()}.txt").write_text(article(town), encoding="utf-8")
+    return folder
+
+
+def same_index(a: IndexSnapshot, b: IndexSnapshot) -> None:
+    assert [p.id for p in a.passages] == [p.id for p in b.passages]
+    assert a.passages == b.passages and a.documents == b.documents and a.texts == b.texts
+    assert np.allclose(a.vectors, b.vectors)
+    assert a.lexical.tokens == b.lexical.tokens
+
+
+def segment_files(store: FaissStore) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(store.segments_dir)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in store.segments_dir.rglob("*") if p.is_file()}
+
+
+def test_an_update_writes_one_segment_and_leaves_the_others_untouched(corpus, tmp_path):
+    for town in TOWNS[8:11]:  # 6 documents: deleting 2 leaves the first segment mostly live (not folded)
+        (corpus / f"{town.lower()}.txt").write_text(article(town), encoding="utf-8")
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    store = service.store
+    first = store.read_manifest()["segments"]
+    before = segment_files(store)
+    service.reload()
+    change = service.corpus.upsert("ulsan.txt", article("Ulsan").encode())
+    segments = store.read_manifest()["segments"]
+    assert [s["id"] for s in segments] == [first[0]["id"], change.version]
+    assert segments[1]["passages"] == change.passages and segments[0]["deleted"] == []
+    after = segment_files(store)
+    assert {k: v for k, v in after.items() if k in before} == before  # not one byte of the old segment rewritten
+    assert {k.split("/")[0] for k in set(after) - set(before)} == {change.version}
+
+    replaced = service.corpus.upsert("busan.txt", article("Busan", " A second bridge is planned.").encode())
+    segments = store.read_manifest()["segments"]
+    assert segments[0]["deleted"] == ["busan.txt"] and segments[-1]["id"] == replaced.version
+    removed = service.corpus.remove("daegu.txt")
+    segments = store.read_manifest()["segments"]
+    assert removed.version not in {s["id"] for s in segments}  # a removal writes no segment, only a deletion
+    assert segments[0]["deleted"] == ["busan.txt", "daegu.txt"]
+    service.corpus.remove("incheon.txt")  # 3 of its 6 documents gone: still kept
+    assert store.read_manifest()["segments"][0]["id"] == first[0]["id"]
+    service.corpus.remove("pohang.txt")  # 4 of 6: the rest is written again, in a new segment
+    segments = store.read_manifest()["segments"]
+    assert segments[-1]["id"] not in {s["id"] for s in first} and all(s["deleted"] == [] for s in segments)
+    live = store.load()
+    assert "daegu.txt" not in live.documents and "daegu.txt" not in {p.file for p in live.passages}
+    assert any("second bridge" in p.text for p in live.passages if p.file == "busan.txt")
+
+    rebuilt = service_for(corpus, tmp_path / "fresh")
+    rebuilt.build_index()
+    same_index(live, rebuilt.store.load())
+
+
+def test_small_segments_are_folded_and_the_index_stays_the_same(corpus, tmp_path):
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    service.reload()
+    for town in TOWNS[3:]:
+        service.corpus.upsert(f"{town.lower()}.txt", article(town).encode())
+        assert len(service.store.read_manifest()["segments"]) < MERGE_FACTOR
+    manifest = service.store.read_manifest()
+    assert sum(s["passages"] for s in manifest["segments"]) == manifest["n_passages"]
+    # every segment on disk is named by the live version or the one kept before it
+    named = {s["id"] for s in manifest["segments"]}
+    kept = sorted(p.name for p in service.store.versions_dir.iterdir() if p.name != service.store.current_version())
+    named |= {s["id"] for v in kept for s in service.store.read_manifest(v)["segments"]}
+    assert {p.name for p in service.store.segments_dir.iterdir()} == named
+
+    rebuilt = service_for(corpus, tmp_path / "fresh")
+    rebuilt.build_index()
+    fresh = rebuilt.store.load()
+    same_index(service.store.load(), fresh)
+    # and so retrieval ranks the same passages, in the same order
+    question = "How long is the bridge in Pohang?"
+    ranked = [[s.passage.id for s in HybridRetriever(snap, HashEmbedder()).retrieve(question, 8)]
+              for snap in (service.store.load(), fresh)]
+    assert ranked[0] == ranked[1] and ranked[0]
+
+
+def test_optimize_folds_every_segment_into_one(corpus, tmp_path):
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    service.reload()
+    service.corpus.upsert("ulsan.txt", article("Ulsan").encode())
+    service.corpus.remove("daegu.txt")
+    before = service.store.load()
+    assert len(before.segments) == 2
+    report = service.build_index(optimize=True)
+    assert report.changed and report.embedded_files == []  # nothing embedded again
+    manifest = service.store.read_manifest()
+    assert [s["deleted"] for s in manifest["segments"]] == [[]]
+    same_index(service.store.load(), before)
+    again = service.build_index(optimize=True)
+    assert not again.changed  # already one segment
+
+
+def test_merge_plan_folds_a_size_class_once_it_is_full_and_mostly_deleted_segments():
+    tiny = [(f"s{i}", 3, 3) for i in range(MERGE_FACTOR - 1)]
+    assert merge_plan(tiny) == set()
+    assert merge_plan(tiny + [("new", 4, 4)]) == {s for s, _, _ in tiny} | {"new"}
+    assert merge_plan([("big", 5000, 5000)] + tiny) == set()
+    assert merge_plan([("big", 5000, 2000)] + tiny) == {"big"}
+    assert [size_class(n) for n in (0, 1, 9, 10, 99, 100, 12345)] == [0, 0, 0, 1, 1, 2, 4]
+
+
+def test_a_missing_or_swapped_segment_is_refused(corpus, tmp_path):
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    service.reload()
+    service.corpus.upsert("ulsan.txt", article("Ulsan").encode())
+    store = service.store
+    first, second = (store.segments_dir / s["id"] for s in store.read_manifest()["segments"])
+    (second / "vectors.npy").write_bytes((first / "vectors.npy").read_bytes())
+    with pytest.raises(IndexCorrupt, match="checksum mismatch"):
+        FaissStore(store.index_dir).load()
+    shutil.rmtree(second)
+    with pytest.raises(IndexCorrupt, match="missing"):
+        FaissStore(store.index_dir).load()
+
+
+def test_a_version_written_before_segments_loads_and_is_turned_into_a_segment(corpus, tmp_path):
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    store = service.store
+    current = store.load()
+    # the layout of format 2, written by hand: one folder with every passage, vector and document
+    old = store.versions_dir / "20250101T000000000000Z-old000"
+    old.mkdir()
+    files = {"vectors.faiss": faiss.serialize_index(current.faiss_index).tobytes(),
+             "passages.jsonl": passages_jsonl(current.passages), "texts.jsonl": b""}
+    import hashlib
+
+    for name, data in files.items():
+        (old / name).write_bytes(data)
+    manifest = store.read_manifest()
+    del manifest["segments"], manifest["n_documents"]
+    manifest.update(format_version=2, version=old.name,
+                    documents={n: e.__dict__ for n, e in current.documents.items()},
+                    files={n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    (store.index_dir / "CURRENT").write_text(old.name)
+    shutil.rmtree(store.segments_dir)
+
+    loaded = FaissStore(store.index_dir).load()
+    assert loaded.segments == () and loaded.version == old.name
+    same_index(loaded, current)
+    service.reload()
+    service.corpus.upsert("ulsan.txt", article("Ulsan").encode())  # the next write: format 3, one new segment
+    manifest = store.read_manifest()
+    assert manifest["format_version"] == 3 and len(manifest["segments"]) == 1
+    assert set(store.load().documents) == set(current.documents) | {"ulsan.txt"}
