@@ -70,6 +70,7 @@ def make_archive(n: int, folder: Path) -> dict:
 
     settings = Settings(corpus_dir=folder / "corpus", index_dir=folder / "index")
     embedder = embedder_for(settings)
+    embedder.warm_up()
     spec = index_spec(embedder, ChunkingParams(max_tokens=settings.chunk_tokens,
                                                overlap_tokens=settings.chunk_overlap_tokens))
     real, _ = embedded(2000, 200)

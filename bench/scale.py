@@ -12,8 +12,8 @@ search p50 / p95 (k nearest, one query at a time), recall@k against flat, the in
 memory (serialized bytes), and the time to load it back from bytes; a table, and a figure
 (``--out``/scale.png: search p50 and recall against size).
 
-Full ``ask`` latency, one-article updates and process RSS at these sizes need the segmented index
-(issue 16); this benchmark covers the vector search alone.
+The whole index at these sizes (build, load, RSS, retrieval and full ``ask`` latency, one-article
+updates) is ``python -m bench.archive``; ``--archive`` runs it after this one, for the same sizes.
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kinds", nargs="+", default=["flat", "hnsw", "ivf"])
     p.add_argument("--threads", type=int, default=0, help="FAISS threads (0: all cores)")
     p.add_argument("--out", type=Path, default=Path("bench/results/scale"))
+    p.add_argument("--archive", action="store_true", help="then the whole index at the same sizes (bench.archive)")
     args = p.parse_args(argv)
     if not (SQUAD / "train-v1.1.json.gz").is_file():
         p.error(f"SQuAD not found in {SQUAD}")
@@ -169,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {r['n']:,} | {r['kind']} | {r['build_per_s']:,} | {r['p50_ms']} / {r['p95_ms']} | "
                      f"{r[f'recall@{args.k}']} | {r['index_mb']} | {r['load_s']} |")
     print("\n".join(lines))
+    if args.archive:  # its own process: its memory figures are then its own
+        import subprocess
+
+        return subprocess.run([sys.executable, "-m", "bench.archive", "--sizes", *map(str, args.sizes)]).returncode
     return 0
 
 

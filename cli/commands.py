@@ -62,6 +62,10 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
           optimize: Annotated[bool, typer.Option("--optimize", help="fold every segment of the index into one "
                                                  "(updates add small segments; they are folded on their own "
                                                  "as they accumulate)")] = False,
+          ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS", help="chunk and embed on the Ray "
+                                                     "cluster at ADDRESS (host:port of its head); every node needs "
+                                                     "this checkout and its environment; an interrupted run sends "
+                                                     "only the batches not finished yet when started again")] = None,
           verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     """Build or update the index over the corpus folder (only changed files are re-embedded, and only they
     are written: in a new segment); with the onnx runtime (the default) it also exports the models to ONNX
@@ -73,7 +77,7 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
     try:
         typer.echo(f"indexing {settings.corpus_dir} into {settings.index_dir} ...", err=True)
         service = QAService(settings)
-        report = service.build_index(show_progress=True, optimize=optimize)
+        report = service.build_index(show_progress=True, optimize=optimize, ray_address=ray)
         if settings.model_runtime == "onnx":  # export the reader now (once), so the first `serve` starts fast
             service.reader.warm_up()
     except (CiteqaError, FileNotFoundError) as exc:
@@ -142,13 +146,26 @@ def ask(question: Annotated[str, typer.Argument(help="the question, in quotes")]
 @app.command()
 def serve(host: Annotated[Optional[str], typer.Option(help="interface to bind (env CITEQA_HOST; default 127.0.0.1)")] = None,
           port: Annotated[Optional[int], typer.Option(help="port (env CITEQA_PORT; default 8000)")] = None,
-          corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+          corpus: CorpusOpt = None, index: IndexOpt = None,
+          ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS", help="serve through Ray Serve "
+                                                     "replicas on the cluster at ADDRESS (every node needs this "
+                                                     "checkout, its environment and the index folder)")] = None,
+          replicas: Annotated[int, typer.Option("--replicas", min=1, help="with --ray: replicas (one CPU each)")] = 2
+          ) -> None:
     """Serve the JSON API and the chat page (http://HOST:PORT/), building the index if needed."""
+    settings = _settings(host=host, port=port, corpus_dir=corpus, index_dir=index)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if ray:
+        from api.ray_serve import serve_on_ray
+
+        try:
+            serve_on_ray(settings.with_absolute_paths(), ray, replicas)
+        except CiteqaError as exc:
+            _fail(exc)
+        return
     from api.app import create_app
     from api.server import serve as serve_app
 
-    settings = _settings(host=host, port=port, corpus_dir=corpus, index_dir=index)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     serve_app(create_app(settings), settings)
 
 

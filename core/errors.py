@@ -81,6 +81,13 @@ class IndexNotReady(CiteqaError):
     status = 503
 
 
+class ClusterUnavailable(CiteqaError):
+    """The Ray cluster given for indexing could not be reached or joined (``citeqa index --ray``)."""
+
+    code = "cluster_unavailable"
+    status = 503
+
+
 class IndexUnusable(CiteqaError):
     code = "index_unusable"
     status = 503

@@ -133,3 +133,12 @@ class Settings(BaseSettings):
 
     def embedding_model_path(self) -> str:
         return self.embedding_model or default_embedding_model()
+
+    def with_absolute_paths(self) -> "Settings":
+        """The same settings with every folder made absolute (for processes started elsewhere, such as Ray
+        workers, whose working directory is not this one)."""
+        folders = {name: Path(value).resolve() for name, value in self if isinstance(value, Path)}
+        reader = Path(self.reader_model)
+        if reader.exists():
+            folders["reader_model"] = str(reader.resolve())
+        return self.model_copy(update=folders)

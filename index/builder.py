@@ -7,8 +7,10 @@ is written as a new version and switched atomically (see ``index.store``).
 
 from __future__ import annotations
 
+import bisect
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +22,9 @@ from index.budget import BudgetClock
 from index.chunking import Check, ChunkingParams, chunk_document
 from index.cleaning import content_lines
 from index.embedding import Embedder
-from index.vectors import Setting
+from index.vectors import Setting, build_from_pieces, cells_of, centroids_of, stored_vectors
 from index.ingest import SkippedFile, SourceFile, read_corpus
-from index.lexical import LexicalIndex, bm25_tokens
+from index.lexical import bm25_tokens
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
 from index.timeline import with_times
 
@@ -40,6 +42,7 @@ class BuildReport:
     seconds: float = 0.0
     version: str = ""
     changed: bool = False
+    ray_tasks: int = 0  # batches embedded on a Ray cluster (``--ray``; finished ones are not sent again)
 
 
 def index_spec(embedder: Embedder, params: ChunkingParams) -> IndexSpec:
@@ -150,20 +153,74 @@ def apply_changes(base: IndexSnapshot, upserts: list[SourceFile], removals: list
     return merge(base, prepare(upserts, embedder, params, show_progress), removals, embedding_model_path)
 
 
+def _sources(snapshot: IndexSnapshot) -> dict[str, set[str]]:
+    """Source file -> the documents it contributed to ``snapshot``."""
+    by_source: dict[str, set[str]] = {}
+    for name, entry in snapshot.documents.items():
+        by_source.setdefault(entry.source_of(name), set()).add(name)
+    return by_source
+
+
 def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str],
           embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
     """``base`` with the prepared sources in (a source's documents are replaced as a whole) and the
-    source files ``removals`` out. The vectors and lexical tokens of the other passages are carried
-    over, so this costs no model work: it is what runs under the writer lock."""
+    source files ``removals`` out. The vectors and lexical counts of the other passages are carried
+    over, so this costs no model work: it is what runs under the writer lock.
+
+    The passages stay sorted by (document, start): the new snapshot is spliced from ranges of the
+    base's rows (a document's rows are contiguous) and the new documents' rows, each copied once, so
+    an update costs one copy of the arrays and no pass in Python over the passages it keeps."""
+    by_source = _sources(base)
     replaced: set[str] = set()
     for source in [u.source.name for u in upserts] + list(removals):
-        replaced |= documents_of(base, source)
+        replaced |= by_source.get(source, set())
     replaced |= {a.name for u in upserts for a in u.source.articles}
-    keep = [i for i, p in enumerate(base.passages) if p.file not in replaced]
-    new_passages = [p for u in upserts for p in u.passages]
-    new_vectors = [u.vectors for u in upserts]
-    passages = [base.passages[i] for i in keep] + new_passages
-    vectors = np.concatenate([base.vectors[keep], *new_vectors]) if (keep or new_vectors) else base.vectors[:0]
+    spans = base.document_rows()
+    new_rows = sorted(((p.file, p.start), p, u.vectors[i], u.tokens[i])
+                      for u in upserts for i, p in enumerate(u.passages))
+    # cut points in the base's rows: where a replaced document's rows are dropped, where new ones go in
+    drops = sorted(spans[n] for n in replaced if n in spans)
+    inserts: list[tuple[int, list]] = []
+    for row in new_rows:
+        if inserts and inserts[-1][1][-1][1].file == row[1].file:
+            inserts[-1][1].append(row)
+        else:
+            at = bisect.bisect_left(base.passages, row[1].file, key=lambda p: p.file)
+            inserts.append((at, [row]))
+    pieces: list[tuple[int, int] | list] = []
+    cursor = 0
+    for at, kind, payload in sorted([(at, 0, rows) for at, rows in inserts] + [(a, 1, b) for a, b in drops],
+                                    key=lambda e: (e[0], e[1])):
+        if at > cursor:
+            pieces.append((cursor, at))
+            cursor = at
+        if kind == 0:
+            pieces.append(payload)
+        else:
+            cursor = max(cursor, payload)
+    if cursor < len(base.passages):
+        pieces.append((cursor, len(base.passages)))
+    passages: list[Passage] = []
+    vector_pieces: list[np.ndarray] = []
+    ranges: dict[str, tuple[int, int]] = {}  # of the new snapshot, in row order
+    base_ranges = list(spans.items())  # in row order
+    starts = [start for _, (start, _) in base_ranges]
+    for piece in pieces:
+        offset = len(passages)
+        if isinstance(piece, tuple):
+            passages += base.passages[piece[0]:piece[1]]
+            vector_pieces.append(base.vectors[piece[0]:piece[1]])
+            shift = offset - piece[0]
+            for name, (start, end) in base_ranges[bisect.bisect_left(starts, piece[0]):
+                                                  bisect.bisect_left(starts, piece[1])]:
+                ranges[name] = (start + shift, end + shift)
+        else:
+            passages += [r[1] for r in piece]
+            vector_pieces.append(np.asarray([r[2] for r in piece], dtype=np.float32).reshape(-1, base.spec.dim))
+            for i, r in enumerate(piece, start=offset):
+                ranges[r[1].file] = (ranges.get(r[1].file, (i, i))[0], i + 1)
+    lexical = base.lexical.spliced([p if isinstance(p, tuple) else [r[3] for r in p] for p in pieces])
+    params = base.vector_params  # the store changes the kind if the new size calls for another
     documents = {n: e for n, e in base.documents.items() if n not in replaced}
     texts = {n: t for n, t in base.texts.items() if n not in replaced}
     for u in upserts:
@@ -171,19 +228,22 @@ def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str
             documents[article.name] = _entry(u.source, article, u.counts[article.name])
             if article.meta.format != "txt":
                 texts[article.name] = article.text
-    tokens = [base.lexical.tokens[i] for i in keep] + [t for u in upserts for t in u.tokens]
-    order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
-    snapshot = IndexSnapshot(spec=base.spec, passages=[passages[i] for i in order],
-                             vectors=np.ascontiguousarray(vectors[order], dtype=np.float32).reshape(-1, base.spec.dim),
-                             documents=documents, texts=texts,
+    base_cells = cells_of(base.faiss_index)  # IVF: the kept vectors stay in their cells, no search
+    cells = [base_cells[p[0]:p[1]] if base_cells is not None and isinstance(p, tuple) else None for p in pieces]
+    index = build_from_pieces(vector_pieces, base.spec.dim, params, centroids_of(base.faiss_index), cells)
+    vectors = stored_vectors(index)
+    if vectors is None:
+        vectors = np.concatenate(vector_pieces) if vector_pieces else np.zeros((0, base.spec.dim), np.float32)
+    snapshot = IndexSnapshot(spec=base.spec, passages=passages, vectors=vectors, documents=documents, texts=texts,
                              embedding_model_path=embedding_model_path or base.embedding_model_path,
-                             lexical=LexicalIndex([tokens[i] for i in order]), segments=base.segments,
-                             segment_of={n: s for n, s in base.segment_of.items() if n not in replaced})
-    return snapshot, len(new_passages)
+                             faiss_index=index, vector_params=params, lexical=lexical, segments=base.segments,
+                             segment_of={n: s for n, s in base.segment_of.items() if n not in replaced},
+                             row_ranges=ranges)
+    return snapshot, len(new_rows)
 
 
-def _unchanged(base: IndexSnapshot, source: SourceFile) -> bool:
-    names = documents_of(base, source.name)
+def _unchanged(base: IndexSnapshot, source: SourceFile, by_source: dict[str, set[str]]) -> bool:
+    names = by_source.get(source.name, set())
     return bool(names) and names == {a.name for a in source.articles} and all(
         base.documents[n].sha256 == source.sha256 and base.documents[n].meta_sha256 == source.meta_sha256
         for n in names)
@@ -191,9 +251,11 @@ def _unchanged(base: IndexSnapshot, source: SourceFile) -> bool:
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: ChunkingParams,
                 embedder_path: str = "", show_progress: bool = False, lock_timeout_s: float = 600.0,
-                vector_index: Setting = "auto", optimize: bool = False) -> BuildReport:
+                vector_index: Setting = "auto", optimize: bool = False,
+                preparer: Callable[[list[SourceFile]], list[PreparedSource]] | None = None) -> BuildReport:
     """Bring the index in line with the corpus folder: added, changed and removed files. With ``optimize``,
-    the version written holds one segment (every segment folded into one), even when nothing changed."""
+    the version written holds one segment (every segment folded into one), even when nothing changed.
+    ``preparer`` does the model work instead of ``prepare`` in this process (``index.distributed``)."""
     started = time.perf_counter()
     report = BuildReport()
     sources, report.skipped = read_corpus(Path(corpus_dir))
@@ -203,14 +265,16 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: C
         store.clean_leftovers()
         base = load_reusable(store, spec) or empty_snapshot(spec, embedder_path)
         present = {s.name for s in sources}
-        upserts = [s for s in sources if not _unchanged(base, s)]
+        by_source = _sources(base)
+        upserts = [s for s in sources if not _unchanged(base, s, by_source)]
         removals = sorted({e.source_of(n) for n, e in base.documents.items()} - present)
         report.embedded_files = [s.name for s in upserts]
         report.removed_files = removals
         report.reused_files = len(sources) - len(upserts)
         if upserts or removals or not store.exists() or base.version == "" or (optimize and len(base.segments) != 1):
-            snapshot, _ = apply_changes(base, upserts, removals, embedder, params, show_progress,
-                                        embedding_model_path=embedder_path)
+            prepared = (preparer(upserts) if preparer is not None and upserts else
+                        prepare(upserts, embedder, params, show_progress))
+            snapshot, _ = merge(base, prepared, removals, embedding_model_path=embedder_path)
             snapshot = store.write(snapshot, optimize=optimize)
             report.version = snapshot.version
             report.changed = True

@@ -13,6 +13,9 @@ Layout of one segment (``segments/<id>/``, written in ``segments/.tmp-<id>`` and
     vectors.npy      (n, dim) float32, row i belongs to passage i
     documents.json   {name: DocumentEntry} of the documents it holds
     texts.jsonl      extracted texts of its non-plain-text documents
+    terms.json       the terms its passages hold (the columns of counts.npz)
+    counts.npz       BM25 term counts, passages x terms (sparse; ``index.lexical``)
+    cells.npy        for a version searched by IVF: each vector's cell (segment.json names the centroids)
     segment.json     sizes, the documents it holds and the sha256 of each file above
 
 A version's manifest names each segment with the sha256 of its ``segment.json``, so a segment that was
@@ -31,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from core.errors import IndexCorrupt
 from core.files import fsync_dir, write_synced
@@ -74,6 +78,7 @@ class SegmentInfo:
     passages: int
     documents: frozenset[str]  # every document (or passage file) it holds, deleted ones included
     files: dict[str, str]
+    cells_of: str = ""  # sha256 of the IVF centroids cells.npy refers to ("" = no cells stored)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class SegmentData:
     vectors: np.ndarray
     documents: dict[str, DocumentEntry]
     texts: dict[str, str]
+    terms: list[str]  # columns of counts
+    counts: sp.csr_matrix  # BM25 term counts, one row per passage
+    cells: np.ndarray | None = None  # IVF cell of each vector, under the centroids ``SegmentInfo.cells_of``
 
 
 def passages_jsonl(passages: Iterable[Passage]) -> bytes:
@@ -102,15 +110,23 @@ def read_texts(data: bytes) -> dict[str, str]:
     return {r["name"]: r["text"] for r in map(json.loads, data.decode("utf-8").splitlines())}
 
 
-def npy_bytes(array: np.ndarray) -> bytes:
-    """A float32 array as the bytes of a ``.npy`` file."""
+def npy_bytes(array: np.ndarray, dtype: type = np.float32) -> bytes:
+    """An array (as ``dtype``) as the bytes of a ``.npy`` file."""
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+    np.save(buffer, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _npz_bytes(counts: sp.csr_matrix) -> bytes:
+    buffer = io.BytesIO()
+    sp.save_npz(buffer, counts.tocsr(), compressed=False)
     return buffer.getvalue()
 
 
 def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passage], vectors: np.ndarray,
-                  documents: dict[str, DocumentEntry], texts: dict[str, str]) -> SegmentInfo:
+                  documents: dict[str, DocumentEntry], texts: dict[str, str],
+                  lexical: tuple[list[str], sp.csr_matrix],
+                  cells: tuple[str, np.ndarray] | None = None) -> SegmentInfo:
     """Write one segment durably (in a temporary folder, renamed into place); nothing is left on failure."""
     tmp = segments_dir / f".tmp-{segment_id}"
     final = segments_dir / segment_id
@@ -122,9 +138,14 @@ def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passag
             "documents.json": write_synced(tmp / "documents.json", json.dumps(
                 {name: asdict(entry) for name, entry in sorted(documents.items())}, ensure_ascii=False).encode("utf-8")),
             "texts.jsonl": write_synced(tmp / "texts.jsonl", texts_jsonl(texts)),
+            "terms.json": write_synced(tmp / "terms.json", json.dumps(lexical[0], ensure_ascii=False).encode("utf-8")),
+            "counts.npz": write_synced(tmp / "counts.npz", _npz_bytes(lexical[1])),
         }
+        if cells is not None:
+            files["cells.npy"] = write_synced(tmp / "cells.npy", npy_bytes(cells[1], np.int64))
         names = sorted(set(documents) | {p.file for p in passages})
-        record = {"id": segment_id, "passages": len(passages), "documents": names, "files": files}
+        record = {"id": segment_id, "passages": len(passages), "documents": names, "files": files,
+                  "cells_of": cells[0] if cells is not None else ""}
         digest = write_synced(tmp / "segment.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
         fsync_dir(tmp)
         os.replace(tmp, final)
@@ -132,7 +153,8 @@ def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passag
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return SegmentInfo(id=segment_id, digest=digest, passages=len(passages), documents=frozenset(names), files=files)
+    return SegmentInfo(id=segment_id, digest=digest, passages=len(passages), documents=frozenset(names), files=files,
+                       cells_of=record["cells_of"])
 
 
 def _refuse(segment: Path, problem: str) -> IndexCorrupt:
@@ -154,7 +176,8 @@ def read_segment_info(segments_dir: Path, segment_id: str, digest: str) -> Segme
     try:
         record = json.loads(data)
         return SegmentInfo(id=segment_id, digest=digest, passages=int(record["passages"]),
-                           documents=frozenset(record["documents"]), files=dict(record["files"]))
+                           documents=frozenset(record["documents"]), files=dict(record["files"]),
+                           cells_of=str(record.get("cells_of", "")))
     except (ValueError, KeyError, TypeError) as exc:
         raise _refuse(folder, f"has a garbled segment.json ({exc})") from None
 
@@ -176,12 +199,21 @@ def read_segment(segments_dir: Path, info: SegmentInfo, dim: int) -> SegmentData
         vectors = np.load(io.BytesIO(blobs["vectors.npy"]), allow_pickle=False)
         documents = {name: DocumentEntry(**entry) for name, entry in json.loads(blobs["documents.json"]).items()}
         texts = read_texts(blobs["texts.jsonl"])
-    except (KeyError, ValueError, TypeError) as exc:
+        terms = json.loads(blobs["terms.json"])
+        counts = sp.load_npz(io.BytesIO(blobs["counts.npz"])).tocsr()
+        cells = np.load(io.BytesIO(blobs["cells.npy"]), allow_pickle=False) if "cells.npy" in blobs else None
+    except (KeyError, ValueError, TypeError, OSError) as exc:
         raise _refuse(folder, f"cannot be read ({exc})") from None
+    if counts.shape != (len(passages), len(terms)):
+        raise _refuse(folder, f"holds term counts of shape {counts.shape} for {len(passages)} passages and "
+                              f"{len(terms)} terms")
     if vectors.shape != (len(passages), dim) or len(passages) != info.passages:
         raise _refuse(folder, f"holds {len(passages)} passages and vectors of shape {vectors.shape} "
                               f"(expected {info.passages} of dim {dim})")
-    return SegmentData(passages, np.ascontiguousarray(vectors, dtype=np.float32), documents, texts)
+    if cells is not None and cells.shape != (len(passages),):
+        raise _refuse(folder, f"holds {cells.shape} IVF cells for {len(passages)} passages")
+    return SegmentData(passages, np.ascontiguousarray(vectors, dtype=np.float32), documents, texts, terms, counts,
+                       cells)
 
 
 def size_class(live_passages: int) -> int:

@@ -50,7 +50,9 @@ from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
 from index.segments import (DocumentEntry, SegmentInfo, merge_plan, npy_bytes, passage_of, read_segment,
                             read_segment_info, read_texts, write_segment)
-from index.vectors import FLAT, Setting, VectorIndexParams, build, centroids_of, choose, configure, search
+from index.vectors import (FLAT, Setting, VectorIndexParams, build, build_from_pieces, cells_of, centroids_of,
+                           choose, configure, search,
+                           still_fits, stored_vectors)
 
 FORMAT_VERSION = 3  # 3: segments; 2: one folder per version with every passage (still read)
 READABLE_FORMATS = (2, 3)
@@ -94,12 +96,17 @@ class IndexSnapshot:
     segments: tuple[str, ...] = ()  # the segments of the published version, oldest first
     segment_of: Mapping[str, str] = field(default_factory=dict, repr=False)  # document -> segment holding it
     # (documents not in it are not written yet: the store writes them in a new segment)
+    row_ranges: Mapping[str, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
+    # document -> range of its rows, when known (``document_rows`` computes it otherwise)
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
             raise IndexCorrupt(f"{len(self.passages)} passages but vectors of shape {self.vectors.shape}")
         if self.faiss_index is None:
             object.__setattr__(self, "faiss_index", build(self.vectors, self.vector_params))
+        shared = stored_vectors(self.faiss_index)
+        if shared is not None and shared.shape == self.vectors.shape:
+            object.__setattr__(self, "vectors", shared)  # FAISS's own copy: one copy of the vectors, not two
         if self.lexical is None:
             object.__setattr__(self, "lexical", LexicalIndex.from_texts([p.text for p in self.passages]))
         elif len(self.lexical) != len(self.passages):
@@ -111,16 +118,20 @@ class IndexSnapshot:
         return dataclasses.replace(self, version=version, built_at=built_at, segments=segments,
                                    segment_of=self.segment_of if segment_of is None else segment_of)
 
-    def rows_by_document(self) -> dict[str, list[int]]:
-        """The rows of each document's passages, in order."""
-        rows: dict[str, list[int]] = {}
-        for i, passage in enumerate(self.passages):
-            rows.setdefault(passage.file, []).append(i)
-        return rows
+    def document_rows(self) -> Mapping[str, tuple[int, int]]:
+        """Document -> the range of its rows (rows are sorted by document, so each document's are contiguous)."""
+        if self.row_ranges is None:
+            ranges: dict[str, tuple[int, int]] = {}
+            for i, passage in enumerate(self.passages):
+                start, _ = ranges.get(passage.file, (i, i))
+                ranges[passage.file] = (start, i + 1)
+            object.__setattr__(self, "row_ranges", ranges)
+        return self.row_ranges
 
     def with_vector_index(self, params: VectorIndexParams) -> IndexSnapshot:
-        """This snapshot searched through a vector index of kind ``params`` (built now if it differs)."""
-        if params == self.vector_params:
+        """This snapshot searched through a vector index of kind ``params`` (built now unless the one it has
+        still fits, ``index.vectors.still_fits``)."""
+        if still_fits(self.vector_params, params):
             return self
         return dataclasses.replace(self, vector_params=params, faiss_index=build(self.vectors, params))
 
@@ -236,8 +247,8 @@ class FaissStore:
         self.versions_dir.mkdir(exist_ok=True)
         self.segments_dir.mkdir(exist_ok=True)
         snapshot = snapshot.with_vector_index(choose(len(snapshot.passages), self.vector_index))
-        rows = snapshot.rows_by_document()
-        names = set(snapshot.documents) | set(rows)
+        ranges = snapshot.document_rows()
+        names = set(snapshot.documents) | set(ranges)
         digests = self._live_digests()
         held: dict[str, set[str]] = {}  # segment -> its documents still live
         for name in names:
@@ -246,8 +257,9 @@ class FaissStore:
                 held.setdefault(segment, set()).add(name)
         order = [s for s in snapshot.segments if s in held]
         infos = {s: self._info(s, digests[s]) for s in order}
-        live_rows = {s: sum(len(rows.get(n, ())) for n in held[s]) for s in order}
-        fresh = sum(len(rows.get(n, ())) for n in names if snapshot.segment_of.get(n) not in held)
+        size = {n: end - start for n, (start, end) in ranges.items()}
+        live_rows = {s: sum(size.get(n, 0) for n in held[s]) for s in order}
+        fresh = sum(size.get(n, 0) for n in names if snapshot.segment_of.get(n) not in held)
         pending = [("", fresh, fresh)] if fresh else []  # the segment about to be written counts in its class
         folded = set(order) if optimize else merge_plan([(s, infos[s].passages, live_rows[s]) for s in order]
                                                         + pending) - {""}
@@ -263,11 +275,13 @@ class FaissStore:
         tmp.mkdir()
         try:
             if written:
-                take = sorted(i for n in written for i in rows.get(n, ()))
+                take = np.concatenate([np.arange(*ranges[n]) for n in written if n in ranges] or
+                                      [np.zeros(0, np.int64)]).astype(np.int64)
                 info = write_segment(self.segments_dir, version, [snapshot.passages[i] for i in take],
                                      snapshot.vectors[take], {n: snapshot.documents[n] for n in written
                                                               if n in snapshot.documents},
-                                     {n: snapshot.texts[n] for n in written if n in snapshot.texts})
+                                     {n: snapshot.texts[n] for n in written if n in snapshot.texts},
+                                     snapshot.lexical.to_segment(take), self._cells(snapshot, take))
                 new_segment = self.segments_dir / version
                 entries.append({"id": version, "digest": info.digest, "passages": info.passages, "deleted": []})
                 segment_of.update({n: version for n in written})
@@ -285,6 +299,15 @@ class FaissStore:
             raise
         self.clean_leftovers()
         return snapshot.published(version, built_at, tuple(e["id"] for e in entries), segment_of)
+
+    @staticmethod
+    def _cells(snapshot: IndexSnapshot, rows: np.ndarray) -> tuple[str, np.ndarray] | None:
+        """For an IVF snapshot: (the sha256 of its centroids' file, the cells of ``rows``), so a load puts
+        the vectors back in their cells without a search."""
+        centroids = centroids_of(snapshot.faiss_index)
+        if centroids is None:
+            return None
+        return hashlib.sha256(npy_bytes(centroids)).hexdigest(), cells_of(snapshot.faiss_index)[rows]
 
     def _live_digests(self) -> dict[str, str]:
         """Segment -> digest in the live version's manifest (empty when there is none, or it is of format 2)."""
@@ -398,6 +421,9 @@ class FaissStore:
         documents: dict[str, DocumentEntry] = {}
         texts: dict[str, str] = {}
         segment_of: dict[str, str] = {}
+        counts: list[tuple[list[str], object]] = []
+        cells: list[np.ndarray] = []
+        centroid_digest = manifest["files"].get("ivf_centroids.npy", "")
         try:
             if not isinstance(manifest["segments"], list):
                 raise TypeError("'segments' must be a list")
@@ -406,31 +432,44 @@ class FaissStore:
             raise IndexCorrupt(f"index manifest in {folder} garbles its segments ({exc}); rebuild with `citeqa index`"
                                ) from None
         for segment_id, digest, deleted in entries:
-            data = read_segment(self.segments_dir, self._info(segment_id, digest), spec.dim)
+            info = self._info(segment_id, digest)
+            data = read_segment(self.segments_dir, info, spec.dim)
             keep = [i for i, p in enumerate(data.passages) if p.file not in deleted]
+            known = data.cells is not None and centroid_digest and info.cells_of == centroid_digest
+            cells.append(data.cells[keep] if known else np.full(len(keep), -1, dtype=np.int64))
             passages += [data.passages[i] for i in keep]
             vectors.append(data.vectors[keep] if len(keep) < len(data.passages) else data.vectors)
+            counts.append((data.terms, data.counts[keep] if len(keep) < len(data.passages) else data.counts))
             for name, entry in data.documents.items():
                 if name not in deleted:
                     documents[name] = entry
             texts.update({n: t for n, t in data.texts.items() if n not in deleted})
-            segment_of.update({n: segment_id for n in self._info(segment_id, digest).documents - deleted})
+            segment_of.update({n: segment_id for n in info.documents - deleted})
         order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
         matrix = np.concatenate(vectors) if vectors else np.zeros((0, spec.dim), np.float32)
-        if order != list(range(len(order))):
+        permuted = order != list(range(len(order)))
+        if permuted:
             passages, matrix = [passages[i] for i in order], matrix[order]
+        lexical = LexicalIndex.from_segments(counts, np.asarray(order, dtype=np.int64) if permuted else None)
         params: VectorIndexParams = common["vector_params"]
         index = None
         if params.kind == "hnsw" and "vectors.faiss" in blobs:
             index = configure(faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8)), params)
         elif params.kind == "ivf" and "ivf_centroids.npy" in blobs:
             centroids = np.load(io.BytesIO(blobs["ivf_centroids.npy"]), allow_pickle=False)
-            index = build(matrix, params, centroids=centroids)
+            row_cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
+            row_cells = row_cells[order] if permuted else row_cells
+            index = build(matrix[:0], params, centroids=centroids)
+            unknown = row_cells < 0  # segments written before these centroids: searched for their cells
+            if unknown.any():
+                _, nearest = index.quantizer.search(np.ascontiguousarray(matrix[unknown]), 1)
+                row_cells[unknown] = nearest.ravel()
+            index = build_from_pieces([matrix], spec.dim, params, centroids, [row_cells])
         if index is not None and (index.ntotal != len(passages) or index.d != spec.dim):
             raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "
                                f"passages of dim {spec.dim}; rebuild with `citeqa index`")
         return IndexSnapshot(passages=passages, vectors=np.ascontiguousarray(matrix, dtype=np.float32),
-                             documents=documents, texts=texts, faiss_index=index,
+                             documents=documents, texts=texts, faiss_index=index, lexical=lexical,
                              segments=tuple(e[0] for e in entries), segment_of=segment_of, **common)
 
     def _load_format_2(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict) -> IndexSnapshot:

@@ -26,6 +26,7 @@ Kind = Literal["flat", "hnsw", "ivf"]
 Setting = Literal["auto", "flat", "hnsw", "ivf"]
 AUTO_APPROXIMATE_FROM = 200_000  # passages; flat below (an exhaustive scan of 100k x 384 took 13 ms here)
 IVF_TRAINING_POINTS_PER_LIST = 39  # FAISS's minimum for k-means without a warning
+IVF_TRAINING_SAMPLE_PER_LIST = 64  # k-means runs on at most this many vectors per cell (a fixed random sample)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,16 @@ def choose(n: int, setting: Setting) -> VectorIndexParams:
     return VectorIndexParams(kind=kind)
 
 
+def training_sample(vectors: np.ndarray, nlist: int, seed: int = 0) -> np.ndarray:
+    """The vectors k-means trains IVF's cells on: all of them up to ``IVF_TRAINING_SAMPLE_PER_LIST`` per
+    cell, else a fixed random sample of that size (at 1M passages, 4,000 cells: 256k vectors, not 1M)."""
+    limit = max(nlist, 1) * IVF_TRAINING_SAMPLE_PER_LIST
+    if len(vectors) <= limit:
+        return vectors
+    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), size=limit, replace=False))
+    return np.ascontiguousarray(vectors[rows])
+
+
 def build(vectors: np.ndarray, params: VectorIndexParams, centroids: np.ndarray | None = None) -> faiss.Index:
     """A FAISS inner-product index over ``vectors`` (rows in order: row i is id i). An IVF index is
     trained (k-means) unless the ``centroids`` of its cells are given (``centroids_of`` an earlier one)."""
@@ -76,12 +87,86 @@ def build(vectors: np.ndarray, params: VectorIndexParams, centroids: np.ndarray 
             quantizer.add(np.ascontiguousarray(centroids, dtype=np.float32))
             index.is_trained = True
         else:
-            index.train(vectors)
+            index.train(training_sample(vectors, params.nlist))
     else:
         index = faiss.IndexFlatIP(dim)
     if n:
         index.add(vectors)
     return configure(index, params)
+
+
+class _Pinned:
+    """Exposes the vectors a flat FAISS index holds as an array that keeps the index alive (its ``base``)."""
+
+    def __init__(self, index: faiss.IndexFlat) -> None:
+        self.index = index
+        n, dim = index.ntotal, index.d
+        address = faiss.rev_swig_ptr(index.get_xb(), n * dim).__array_interface__["data"][0] if n else 0
+        self.__array_interface__ = {"data": (address, True), "shape": (n, dim), "typestr": "<f4", "version": 3}
+
+
+def stored_vectors(index: faiss.Index) -> np.ndarray | None:
+    """The vectors of a flat index, read-only and without a copy (``None`` for other kinds, or an empty one):
+    a snapshot keeps one copy of its vectors, not one of its own and one in FAISS."""
+    if not isinstance(index, faiss.IndexFlat) or index.ntotal == 0:
+        return None
+    return np.asarray(_Pinned(index))
+
+
+def build_from_pieces(pieces: list[np.ndarray], dim: int, params: VectorIndexParams,
+                      centroids: np.ndarray | None = None, cells: list[np.ndarray | None] | None = None
+                      ) -> faiss.Index:
+    """``build`` over the rows of ``pieces`` in order, copying each piece once into the index (no
+    concatenated copy first) where the kind allows it: flat, or IVF with known ``centroids``. For IVF,
+    ``cells`` gives, per piece, the cell of each of its vectors when known (``cells_of`` the index they
+    come from: no distance to any centroid is computed for them), else ``None``."""
+    if params.kind == "flat":
+        index = build(np.zeros((0, dim), np.float32), params)
+        for piece in pieces:
+            if len(piece):
+                index.add(np.ascontiguousarray(piece, dtype=np.float32))
+        return configure(index, params)
+    if params.kind == "ivf" and centroids is not None and centroids.shape == (params.nlist, dim):
+        index = build(np.zeros((0, dim), np.float32), params, centroids=centroids)
+        for piece, known in zip(pieces, cells or [None] * len(pieces)):
+            if len(piece):
+                add_to_cells(index, np.ascontiguousarray(piece, dtype=np.float32), known)
+        return configure(index, params)
+    vectors = np.concatenate(pieces) if pieces else np.zeros((0, dim), np.float32)
+    return build(np.ascontiguousarray(vectors, dtype=np.float32), params)
+
+
+def add_to_cells(index: faiss.IndexIVF, vectors: np.ndarray, cells: np.ndarray | None = None) -> None:
+    """Append ``vectors`` to an IVF index, each to its cell: ``cells`` when given, else the nearest centroid."""
+    if cells is None:
+        _, nearest = index.quantizer.search(vectors, 1)
+        cells = nearest.ravel()
+    cells = np.ascontiguousarray(cells, dtype=np.int64)
+    index.add_core(len(vectors), faiss.swig_ptr(vectors), None, faiss.swig_ptr(cells))
+
+
+def cells_of(index: faiss.Index) -> np.ndarray | None:
+    """The IVF cell of every vector of an IVF index, by row (``None`` for other kinds)."""
+    if not isinstance(index, faiss.IndexIVF):
+        return None
+    cells = np.full(index.ntotal, -1, dtype=np.int64)
+    lists = index.invlists
+    for cell in range(index.nlist):
+        size = lists.list_size(cell)
+        if size:
+            cells[faiss.rev_swig_ptr(lists.get_ids(cell), size)] = cell
+    return cells
+
+
+def still_fits(current: VectorIndexParams, wanted: VectorIndexParams) -> bool:
+    """Whether an index of kind ``current`` can stay as it is where ``wanted`` is what the size calls for:
+    the same kind, and for IVF a number of cells within a factor 2 of the wanted one (so an update does not
+    train k-means again; the cells are trained again once the collection has grown or shrunk 4-fold)."""
+    if current.kind != wanted.kind:
+        return False
+    if current.kind == "ivf":
+        return wanted.nlist / 2 <= current.nlist <= wanted.nlist * 2
+    return current == wanted
 
 
 def centroids_of(index: faiss.Index) -> np.ndarray | None:

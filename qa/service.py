@@ -8,11 +8,13 @@ is ``service.corpus`` (``index.corpus.CorpusEditor``), which publishes each new 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -115,12 +117,28 @@ class QAService:
         self.use_snapshot(self.store.load(index_spec(self.embedder, self.chunking)))
         return True
 
-    def build_index(self, show_progress: bool = False, optimize: bool = False) -> BuildReport:
-        """Bring the index in line with the corpus folder and make it live (``optimize``: in one segment)."""
+    def build_index(self, show_progress: bool = False, optimize: bool = False, ray_address: str | None = None
+                    ) -> BuildReport:
+        """Bring the index in line with the corpus folder and make it live (``optimize``: in one segment;
+        ``ray_address``: chunk and embed on that Ray cluster, ``index.distributed``)."""
         self.embedder.warm_up()
+        preparer = None
+        if ray_address:
+            from index.distributed import RayPreparer
+
+            spec = index_spec(self.embedder, self.chunking)
+            preparer = RayPreparer(ray_address, functools.partial(embedder_for, self.settings.with_absolute_paths()),
+                                   self.chunking,
+                                   spec_key=f"{spec.embedding_model_id}/{spec.max_tokens}/{spec.overlap_tokens}/"
+                                            f"{spec.cleaning_version}",
+                                   cache_dir=Path(self.settings.index_dir) / ".ray-prepared",
+                                   show_progress=show_progress)
         report = build_index(self.settings.corpus_dir, self.settings.index_dir, self.embedder, self.chunking,
                              embedder_path=self.settings.embedding_model_path(), show_progress=show_progress,
-                             vector_index=self.settings.vector_index, optimize=optimize)
+                             vector_index=self.settings.vector_index, optimize=optimize, preparer=preparer)
+        if preparer is not None:
+            report.ray_tasks = preparer.tasks_sent
+            preparer.forget()
         if self._retriever is not None:
             self.reload()
         return report

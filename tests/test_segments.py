@@ -45,7 +45,10 @@ def same_index(a: IndexSnapshot, b: IndexSnapshot) -> None:
     assert [p.id for p in a.passages] == [p.id for p in b.passages]
     assert a.passages == b.passages and a.documents == b.documents and a.texts == b.texts
     assert np.allclose(a.vectors, b.vectors)
-    assert a.lexical.tokens == b.lexical.tokens
+    assert [a.lexical.tokens_of(i) for i in range(len(a.passages))] == [b.lexical.tokens_of(i)
+                                                                        for i in range(len(b.passages))]
+    for query in (["bridge"], ["busan", "bridge", "kilometers"], ["officials", "traffic", "traffic"]):
+        assert np.allclose(a.lexical.scores(query), b.lexical.scores(query))
 
 
 def segment_files(store: FaissStore) -> dict[str, tuple[int, int]]:
@@ -110,6 +113,10 @@ def test_small_segments_are_folded_and_the_index_stays_the_same(corpus, tmp_path
     rebuilt.build_index()
     fresh = rebuilt.store.load()
     same_index(service.store.load(), fresh)
+    merged = service.snapshot  # the one the updates spliced in memory, not read back
+    same_index(merged, fresh)
+    assert dict(merged.document_rows()) == dict(fresh.document_rows())
+    assert merged.faiss_index.ntotal == len(merged.passages)
     # and so retrieval ranks the same passages, in the same order
     question = "How long is the bridge in Pohang?"
     ranked = [[s.passage.id for s in HybridRetriever(snap, HashEmbedder()).retrieve(question, 8)]
@@ -189,3 +196,36 @@ def test_a_version_written_before_segments_loads_and_is_turned_into_a_segment(co
     manifest = store.read_manifest()
     assert manifest["format_version"] == 3 and len(manifest["segments"]) == 1
     assert set(store.load().documents) == set(current.documents) | {"ulsan.txt"}
+
+
+def test_an_ivf_index_keeps_every_vector_in_its_cell_across_updates_and_loads(tmp_path):
+    from index.vectors import cells_of, centroids_of
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = "harbor bridge missile launch council budget river storm school market".split()
+    for d in range(240):
+        body = "\n\n".join(" ".join(words[(d * 7 + k * 3 + i) % len(words)] for i in range(70)) + "."
+                           for k in range(4))
+        (corpus / f"d{d:02d}.txt").write_text(f"Report {d}.\n\n{body}\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", reader_model="unused", vector_index="ivf")
+    service = QAService(settings, embedder=HashEmbedder())
+    service.build_index()
+    service.reload()
+    assert service.snapshot.vector_params.kind == "ivf" and service.snapshot.vector_params.nlist > 1
+    for d in (3, 241, 242):
+        service.corpus.upsert(f"d{d:02d}.txt", f"Update {d}.\n\nThe storm closed the harbor bridge.\n".encode())
+    service.corpus.remove("d10.txt")
+    merged = service.snapshot
+    loaded = FaissStore(settings.index_dir, "ivf").load()
+    centroids = centroids_of(merged.faiss_index)
+    assert np.array_equal(centroids, centroids_of(loaded.faiss_index))  # no training again
+    nearest = np.argmax(loaded.vectors @ centroids.T, axis=1)
+    assert np.array_equal(cells_of(loaded.faiss_index), nearest)
+    assert np.array_equal(cells_of(merged.faiss_index), nearest)
+    manifest = service.store.read_manifest()
+    assert {s["id"] for s in manifest["segments"]} and all(
+        service.store._info(s["id"], s["digest"]).cells_of == manifest["files"]["ivf_centroids.npy"]
+        for s in manifest["segments"])
+    queries = loaded.vectors[::7]
+    assert np.array_equal(loaded.search(queries, 5)[1], merged.search(queries, 5)[1])
