@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         "fp32", description="reader arithmetic: fp32; int8 (onnx: all matrix products int8, weights per channel; "
         "torch: the attention layers only, readings then depend slightly on batch-mates); bf16 (torch only; "
         "autocast: slower than fp32 on CPUs without AMX)")
+    embedder_precision: Literal["fp32", "int8"] = Field(
+        "fp32", description="embedder arithmetic (onnx only): int8 quantizes its matrix products (faster indexing); "
+        "an index is tied to the precision that built it (another one rebuilds it)")
     threads: int = Field(0, ge=0, description="threads per model (torch / onnxruntime); 0 = all cores")
 
     host: str = "127.0.0.1"
@@ -129,6 +132,8 @@ class Settings(BaseSettings):
     def _precision_fits_runtime(self) -> "Settings":
         if self.model_runtime == "onnx" and self.reader_precision == "bf16":
             raise ValueError("reader_precision bf16 needs model_runtime torch (onnx runs fp32 or int8)")
+        if self.model_runtime == "torch" and self.embedder_precision == "int8":
+            raise ValueError("embedder_precision int8 needs model_runtime onnx")
         return self
 
     def embedding_model_path(self) -> str:

@@ -106,18 +106,21 @@ class OnnxEmbedder:
 
     The graph is exported once from the folder (``core.onnx_models``, fp32); its vectors match the
     sentence-transformers ones to about 1e-6, so both share ``model_id`` and serve the same index.
+    With ``int8`` its matrix products are quantized (weights per channel): different vectors, so a
+    different ``model_id`` (an index built with one is rebuilt by the other).
     Only folders made of a BERT-like transformer, mean pooling and normalisation are accepted.
     """
 
     def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0,
-                 cache_dir: str | Path = ".citeqa/models") -> None:
+                 cache_dir: str | Path = ".citeqa/models", int8: bool = False) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.model_path = model_path
         self.batch_size = batch_size
         self.threads = threads
         self.cache_dir = Path(cache_dir)
-        self._model_id = fingerprint_model_dir(model_path)
+        self.int8 = int8
+        self._model_id = fingerprint_model_dir(model_path) + (":int8" if int8 else "")
         self._model = None
         self._tokenizer = None
         self._max_tokens = 0
@@ -151,7 +154,7 @@ class OnnxEmbedder:
             tokenizer.no_padding()
             tokenizer.no_truncation()
             self._tokenizer = tokenizer
-            self._model = OnnxModel(cached_onnx(folder, "encoder", False, self.cache_dir), self.threads)
+            self._model = OnnxModel(cached_onnx(folder, "encoder", self.int8, self.cache_dir), self.threads)
 
     def _require(self):
         if self._model is None or self._tokenizer is None:

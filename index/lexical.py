@@ -68,18 +68,30 @@ def _counts(tokens: Iterable[list[str]], vocabulary: dict[str, int]) -> sp.csr_m
     return sp.csr_matrix((data, indices, indptr), shape=(len(per_row), len(vocabulary)))
 
 
+def _widened(counts: sp.spmatrix, width: int) -> sp.spmatrix:
+    """``counts`` with columns added up to ``width`` (terms it does not hold)."""
+    if isinstance(counts, sp.csc_matrix):
+        indptr = np.concatenate([counts.indptr, np.full(width - counts.shape[1], counts.indptr[-1], counts.indptr.dtype)])
+        return sp.csc_matrix((counts.data, counts.indices, indptr), shape=(counts.shape[0], width))
+    counts = counts.tocsr()
+    return sp.csr_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[0], width))
+
+
 class LexicalIndex:
     """BM25 over a fixed set of passages; row ``i`` is passage ``i`` of the snapshot."""
 
     def __init__(self, counts: sp.spmatrix, vocabulary: dict[str, int]) -> None:
         n, width = counts.shape[0], max(counts.shape[1], len(vocabulary))
-        rows = counts.tocsr() if not isinstance(counts, sp.csr_matrix) else counts
-        self._rows = sp.csr_matrix((rows.data.astype(np.int32, copy=False), rows.indices, rows.indptr),
-                                   shape=(n, width))  # passages x terms, by passage: rows are taken from it
-        self._by_term: sp.csc_matrix = self._rows.tocsc()  # the same counts by term: what a query reads
+        by_term = counts.tocsc() if not isinstance(counts, sp.csc_matrix) else counts
+        indptr = by_term.indptr
+        if len(indptr) < width + 1:  # columns for terms no passage here holds
+            indptr = np.concatenate([indptr, np.full(width + 1 - len(indptr), indptr[-1], indptr.dtype)])
+        # one copy of the counts, by term (what a query reads; rows are taken from it too), 16-bit counts
+        self._by_term = sp.csc_matrix((np.minimum(by_term.data, 65535).astype(np.uint16, copy=False),
+                                       by_term.indices.astype(np.int32, copy=False), indptr), shape=(n, width))
         self.vocabulary = vocabulary  # term -> column (may hold terms no passage here has any more)
         self._term_list: list[str] | None = None
-        lengths = np.asarray(self._rows.sum(axis=1), dtype=np.float64).ravel()  # tokens per passage
+        lengths = np.bincount(self._by_term.indices, weights=self._by_term.data, minlength=n)  # tokens per passage
         frequencies = np.diff(self._by_term.indptr)  # passages holding each term
         self._idf = np.log(1.0 + (n - frequencies + 0.5) / (frequencies + 0.5))
         mean = lengths.mean() if n and lengths.any() else 1.0
@@ -100,17 +112,16 @@ class LexicalIndex:
         rows, anything else the token lists of new passages (counted now): what an update makes of its
         base. Costs one pass over the counts kept, none over their text."""
         vocabulary = dict(self.vocabulary)
-        blocks = [self._rows[piece[0]:piece[1]] if isinstance(piece, tuple) else _counts(piece, vocabulary)
+        blocks = [self._by_term[piece[0]:piece[1]] if isinstance(piece, tuple) else _counts(piece, vocabulary)
                   for piece in pieces]
         width = len(vocabulary)
-        blocks = [sp.csr_matrix((b.data, b.indices, b.indptr), shape=(b.shape[0], width)) for b in blocks]
-        stacked = sp.vstack(blocks, format="csr", dtype=np.int32) if blocks else sp.csr_matrix((0, width),
-                                                                                               dtype=np.int32)
+        blocks = [b if b.shape[1] == width else _widened(b, width) for b in blocks]
+        stacked = sp.vstack(blocks, format="csc") if blocks else sp.csc_matrix((0, width), dtype=np.uint16)
         return LexicalIndex(stacked, vocabulary)
 
     def to_segment(self, rows: np.ndarray) -> tuple[list[str], sp.csr_matrix]:
         """The counts of ``rows`` over their own small vocabulary: what a segment stores."""
-        part = self._rows[np.asarray(rows, dtype=np.int64)]
+        part = self._by_term[np.asarray(rows, dtype=np.int64)].tocsr()
         used = np.unique(part.indices)
         local = np.full(max(part.shape[1], 1), -1, dtype=np.int32)
         local[used] = np.arange(len(used), dtype=np.int32)
@@ -153,7 +164,7 @@ class LexicalIndex:
     def tokens_of(self, row: int) -> dict[str, int]:
         """The term counts of one passage (for tests and debugging)."""
         terms = self._terms()
-        counts = self._rows[row]
+        counts = self._by_term[[row]].tocsr()
         return {terms[int(j)]: int(c) for j, c in zip(counts.indices, counts.data)}
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
@@ -178,6 +189,20 @@ class LexicalIndex:
             kept = np.full(len(scores), -np.inf)
             kept[rows] = scores[rows]
             scores = kept
-        matched = np.flatnonzero(scores > 0)
-        best = matched[np.argsort(-scores[matched], kind="stable")[:depth]]  # ties: the earlier row first
-        return [int(i) for i in best]
+        return [int(i) for i in top_rows(scores, depth)]
+
+
+def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
+    """The rows of the ``depth`` highest positive scores, best first, ties in row order (the earlier row
+    first): what a full stable sort gives, at the cost of a partition (a question's words can match
+    most of a large archive)."""
+    matched = np.flatnonzero(scores > 0)
+    if depth <= 0 or not len(matched):
+        return matched[:0]
+    values = scores[matched]
+    if len(matched) > depth:
+        kth = np.partition(values, len(values) - depth)[len(values) - depth]  # the depth-th highest score
+        above, tied = matched[values > kth], matched[values == kth]
+        matched = np.sort(np.concatenate([above, tied[:depth - len(above)]]))  # row order: the sort below
+        values = scores[matched]  # then breaks ties by row
+    return matched[np.argsort(-values, kind="stable")][:depth]

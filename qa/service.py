@@ -45,7 +45,7 @@ def embedder_for(settings: Settings) -> Embedder:
     """The embedder the settings describe (not loaded yet)."""
     if settings.model_runtime == "onnx":
         return OnnxEmbedder(settings.embedding_model_path(), threads=settings.threads,
-                            cache_dir=settings.model_cache_dir)
+                            cache_dir=settings.model_cache_dir, int8=settings.embedder_precision == "int8")
     return SentenceTransformerEmbedder(settings.embedding_model_path())
 
 

@@ -64,3 +64,16 @@ def test_counts_spliced_or_stacked_from_segments_give_the_same_index(passages):
     # dropping rows: the statistics are those of the rows left
     fewer = whole.spliced([(1, n)])
     assert np.allclose(fewer.scores(["missile"]), LexicalIndex.from_tokens(passages[1:]).scores(["missile"]))
+
+
+def test_the_top_rows_are_those_of_a_full_stable_sort():
+    from index.lexical import top_rows
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        scores = rng.integers(-1, 4, n).astype(np.float64)  # many ties, some non-positive
+        depth = int(rng.integers(0, 12))
+        positive = np.flatnonzero(scores > 0)
+        expected = positive[np.argsort(-scores[positive], kind="stable")][:depth]
+        assert top_rows(scores, depth).tolist() == expected.tolist()
