@@ -144,21 +144,67 @@ def _entry(source: SourceFile, article: Article, passages: int) -> DocumentEntry
                          origins=dict(m.origins), meta_sha256=source.meta_sha256)
 
 
-def apply_changes(base: IndexSnapshot, upserts: list[SourceFile], removals: list[str], embedder: Embedder,
-                  params: ChunkingParams, show_progress: bool = False,
-                  embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
-    """A new (unpublished) snapshot: ``base`` with the articles of ``upserts`` (re)indexed and the
-    source files ``removals`` dropped (``prepare`` then ``merge``). Returns the snapshot and how many
-    passages the upserted sources became."""
-    return merge(base, prepare(upserts, embedder, params, show_progress), removals, embedding_model_path)
-
-
 def _sources(snapshot: IndexSnapshot) -> dict[str, set[str]]:
     """Source file -> the documents it contributed to ``snapshot``."""
     by_source: dict[str, set[str]] = {}
     for name, entry in snapshot.documents.items():
         by_source.setdefault(entry.source_of(name), set()).add(name)
     return by_source
+
+
+Piece = tuple[int, int] | list  # a range of the base's rows, or new rows ((file, start), passage, vector, tokens)
+
+
+def _pieces(base: IndexSnapshot, replaced: set[str], new_rows: list) -> list[Piece]:
+    """The rows of the new snapshot, in order, as ranges of the base's rows and runs of new rows: cut where
+    a replaced document's rows are dropped and where a new document's rows go in (by name)."""
+    spans = base.document_rows()
+    drops = sorted(spans[n] for n in replaced if n in spans)
+    inserts: list[tuple[int, list]] = []
+    for row in new_rows:
+        if inserts and inserts[-1][1][-1][1].file == row[1].file:
+            inserts[-1][1].append(row)
+        else:
+            inserts.append((bisect.bisect_left(base.passages, row[1].file, key=lambda p: p.file), [row]))
+    pieces: list[Piece] = []
+    cursor = 0
+    events = sorted([(at, 0, rows) for at, rows in inserts] + [(a, 1, b) for a, b in drops], key=lambda e: e[:2])
+    for at, kind, payload in events:  # at one place: the new rows first, then the drop of the old ones
+        if at > cursor:
+            pieces.append((cursor, at))
+            cursor = at
+        if kind == 0:
+            pieces.append(payload)
+        else:
+            cursor = max(cursor, payload)
+    if cursor < len(base.passages):
+        pieces.append((cursor, len(base.passages)))
+    return pieces
+
+
+def _spliced(base: IndexSnapshot, pieces: list[Piece]
+             ) -> tuple[list[Passage], list[np.ndarray], dict[str, tuple[int, int]]]:
+    """The passages, vector blocks and document row ranges of the new snapshot (the base's are views)."""
+    passages: list[Passage] = []
+    vector_pieces: list[np.ndarray] = []
+    ranges: dict[str, tuple[int, int]] = {}  # in row order
+    base_ranges = list(base.document_rows().items())  # in row order
+    starts = [start for _, (start, _) in base_ranges]
+    for piece in pieces:
+        offset = len(passages)
+        if isinstance(piece, tuple):
+            passages += base.passages[piece[0]:piece[1]]
+            vector_pieces.append(base.vectors[piece[0]:piece[1]])
+            shift = offset - piece[0]
+            for name, (start, end) in base_ranges[bisect.bisect_left(starts, piece[0]):
+                                                  bisect.bisect_left(starts, piece[1])]:
+                ranges[name] = (start + shift, end + shift)
+        else:
+            passages += [r[1] for r in piece]
+            vector_pieces.append(np.asarray([r[2] for r in piece], dtype=np.float32).reshape(-1, base.spec.dim))
+            for i, r in enumerate(piece, start=offset):
+                ranges[r[1].file] = (ranges.get(r[1].file, (i, i))[0], i + 1)
+    return passages, vector_pieces, ranges
 
 
 def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str],
@@ -175,50 +221,10 @@ def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str
     for source in [u.source.name for u in upserts] + list(removals):
         replaced |= by_source.get(source, set())
     replaced |= {a.name for u in upserts for a in u.source.articles}
-    spans = base.document_rows()
-    new_rows = sorted(((p.file, p.start), p, u.vectors[i], u.tokens[i])
-                      for u in upserts for i, p in enumerate(u.passages))
-    # cut points in the base's rows: where a replaced document's rows are dropped, where new ones go in
-    drops = sorted(spans[n] for n in replaced if n in spans)
-    inserts: list[tuple[int, list]] = []
-    for row in new_rows:
-        if inserts and inserts[-1][1][-1][1].file == row[1].file:
-            inserts[-1][1].append(row)
-        else:
-            at = bisect.bisect_left(base.passages, row[1].file, key=lambda p: p.file)
-            inserts.append((at, [row]))
-    pieces: list[tuple[int, int] | list] = []
-    cursor = 0
-    for at, kind, payload in sorted([(at, 0, rows) for at, rows in inserts] + [(a, 1, b) for a, b in drops],
-                                    key=lambda e: (e[0], e[1])):
-        if at > cursor:
-            pieces.append((cursor, at))
-            cursor = at
-        if kind == 0:
-            pieces.append(payload)
-        else:
-            cursor = max(cursor, payload)
-    if cursor < len(base.passages):
-        pieces.append((cursor, len(base.passages)))
-    passages: list[Passage] = []
-    vector_pieces: list[np.ndarray] = []
-    ranges: dict[str, tuple[int, int]] = {}  # of the new snapshot, in row order
-    base_ranges = list(spans.items())  # in row order
-    starts = [start for _, (start, _) in base_ranges]
-    for piece in pieces:
-        offset = len(passages)
-        if isinstance(piece, tuple):
-            passages += base.passages[piece[0]:piece[1]]
-            vector_pieces.append(base.vectors[piece[0]:piece[1]])
-            shift = offset - piece[0]
-            for name, (start, end) in base_ranges[bisect.bisect_left(starts, piece[0]):
-                                                  bisect.bisect_left(starts, piece[1])]:
-                ranges[name] = (start + shift, end + shift)
-        else:
-            passages += [r[1] for r in piece]
-            vector_pieces.append(np.asarray([r[2] for r in piece], dtype=np.float32).reshape(-1, base.spec.dim))
-            for i, r in enumerate(piece, start=offset):
-                ranges[r[1].file] = (ranges.get(r[1].file, (i, i))[0], i + 1)
+    new_rows = sorted((((p.file, p.start), p, u.vectors[i], u.tokens[i])
+                       for u in upserts for i, p in enumerate(u.passages)), key=lambda r: r[0])
+    pieces = _pieces(base, replaced, new_rows)
+    passages, vector_pieces, ranges = _spliced(base, pieces)
     lexical = base.lexical.spliced([p if isinstance(p, tuple) else [r[3] for r in p] for p in pieces])
     params = base.vector_params  # the store changes the kind if the new size calls for another
     documents = {n: e for n, e in base.documents.items() if n not in replaced}
