@@ -9,7 +9,11 @@ logarithmic in the size of the index; ``citeqa index --optimize`` folds them all
 
 Layout of one segment (``segments/<id>/``, written in ``segments/.tmp-<id>`` and renamed)::
 
-    passages.jsonl   one passage per line, sorted by (document, start)
+    passages.npz     the passages, sorted by (document, start), as columns: start, end, document (an
+                     index into passages.json's list) and where each text ends in passages.txt
+    passages.txt     their texts, one after the other (UTF-8)
+    passages.json    the documents they belong to and their time tags (and their ids, only when an id
+                     is not "<document>:<start>-<end>")
     vectors.npy      (n, dim) float32, row i belongs to passage i
     documents.json   {name: DocumentEntry} of the documents it holds
     texts.jsonl      extracted texts of its non-plain-text documents
@@ -96,6 +100,42 @@ def passages_jsonl(passages: Iterable[Passage]) -> bytes:
     return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
 
 
+def passage_columns(passages: Sequence[Passage]) -> dict[str, bytes]:
+    """The files of ``passages`` in a segment, as columns: parsing them back costs one decode of all the
+    texts and one JSON document, not one per passage."""
+    documents: dict[str, int] = {}
+    doc = np.fromiter((documents.setdefault(p.file, len(documents)) for p in passages), dtype=np.int32,
+                      count=len(passages))
+    text = "".join(p.text for p in passages)
+    ends = np.cumsum(np.fromiter((len(p.text) for p in passages), dtype=np.int64, count=len(passages)))
+    columns = io.BytesIO()
+    np.savez(columns, start=np.fromiter((p.start for p in passages), np.int64, len(passages)),
+             end=np.fromiter((p.end for p in passages), np.int64, len(passages)), document=doc, text_end=ends)
+    record: dict = {"documents": list(documents),
+                    "times": [[list(asdict(t).values()) for t in p.times] for p in passages]}
+    if any(p.id != f"{p.file}:{p.start}-{p.end}" for p in passages):
+        record["ids"] = [p.id for p in passages]
+    return {"passages.npz": columns.getvalue(), "passages.txt": text.encode("utf-8"),
+            "passages.json": json.dumps(record, ensure_ascii=False).encode("utf-8")}
+
+
+def passages_from_columns(blobs: dict[str, bytes]) -> list[Passage]:
+    columns = np.load(io.BytesIO(blobs["passages.npz"]), allow_pickle=False)
+    record = json.loads(blobs["passages.json"])
+    text = blobs["passages.txt"].decode("utf-8")
+    names = record["documents"]
+    ends = columns["text_end"].tolist()
+    begins = [0] + ends[:-1]
+    ids = record.get("ids")
+    passages = []
+    for i, (d, start, end, a, b, times) in enumerate(zip(columns["document"].tolist(), columns["start"].tolist(),
+                                                         columns["end"].tolist(), begins, ends, record["times"])):
+        name = names[d]
+        passages.append(Passage(id=ids[i] if ids else f"{name}:{start}-{end}", file=name, start=start, end=end,
+                                text=text[a:b], times=tuple(TimeTag(*t) for t in times)))
+    return passages
+
+
 def passage_of(record: dict) -> Passage:
     times = tuple(TimeTag(**t) for t in record.pop("times", ()))
     return Passage(**record, times=times)
@@ -133,7 +173,7 @@ def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passag
     tmp.mkdir(parents=True)
     try:
         files = {
-            "passages.jsonl": write_synced(tmp / "passages.jsonl", passages_jsonl(passages)),
+            **{name: write_synced(tmp / name, data) for name, data in passage_columns(passages).items()},
             "vectors.npy": write_synced(tmp / "vectors.npy", npy_bytes(vectors)),
             "documents.json": write_synced(tmp / "documents.json", json.dumps(
                 {name: asdict(entry) for name, entry in sorted(documents.items())}, ensure_ascii=False).encode("utf-8")),
@@ -195,14 +235,17 @@ def read_segment(segments_dir: Path, info: SegmentInfo, dim: int) -> SegmentData
             raise _refuse(folder, f"is corrupt or truncated ({name}: checksum mismatch)")
         blobs[name] = data
     try:
-        passages = [passage_of(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+        if "passages.jsonl" in blobs:  # segments written before the columns (this session's first ones)
+            passages = [passage_of(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
+        else:
+            passages = passages_from_columns(blobs)
         vectors = np.load(io.BytesIO(blobs["vectors.npy"]), allow_pickle=False)
         documents = {name: DocumentEntry(**entry) for name, entry in json.loads(blobs["documents.json"]).items()}
         texts = read_texts(blobs["texts.jsonl"])
         terms = json.loads(blobs["terms.json"])
         counts = sp.load_npz(io.BytesIO(blobs["counts.npz"])).tocsr()
         cells = np.load(io.BytesIO(blobs["cells.npy"]), allow_pickle=False) if "cells.npy" in blobs else None
-    except (KeyError, ValueError, TypeError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError, IndexError) as exc:
         raise _refuse(folder, f"cannot be read ({exc})") from None
     if counts.shape != (len(passages), len(terms)):
         raise _refuse(folder, f"holds term counts of shape {counts.shape} for {len(passages)} passages and "

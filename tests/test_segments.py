@@ -229,3 +229,18 @@ def test_an_ivf_index_keeps_every_vector_in_its_cell_across_updates_and_loads(tm
         for s in manifest["segments"])
     queries = loaded.vectors[::7]
     assert np.array_equal(loaded.search(queries, 5)[1], merged.search(queries, 5)[1])
+
+
+def test_passages_come_back_from_their_columns_as_they_went_in():
+    from core.types import Passage, TimeTag
+    from index.segments import passage_columns, passages_from_columns
+
+    tag = TimeTag(first="2025-11-07", last="2025-11-07", granularity="day", text="Nov. 7", source="passage",
+                  start=3, end=9)
+    passages = [Passage(id="a.txt:0-12", file="a.txt", start=0, end=12, text="Seoul, Nov. 7", times=(tag,)),
+                Passage(id="a.txt:10-30", file="a.txt", start=10, end=30, text="é — “quoted” 700 km"),
+                Passage(id="b/c.html:5-9", file="b/c.html", start=5, end=9, text="", times=(tag, tag))]
+    assert passages_from_columns(passage_columns(passages)) == passages
+    odd = [Passage(id="custom-id", file="a.txt", start=0, end=3, text="abc")]  # an id of another form is kept
+    assert passages_from_columns(passage_columns(odd)) == odd
+    assert passages_from_columns(passage_columns([])) == []

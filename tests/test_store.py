@@ -89,8 +89,8 @@ def test_truncated_index_is_refused(built, embedder):
 
 def test_missing_file_and_garbled_manifest_are_refused(built, embedder):
     index_dir, _ = built
-    (_live_segment(index_dir) / "passages.jsonl").unlink()
-    with pytest.raises(IndexCorrupt, match="passages.jsonl is missing"):
+    (_live_segment(index_dir) / "passages.txt").unlink()
+    with pytest.raises(IndexCorrupt, match="passages.txt is missing"):
         FaissStore(index_dir).load(spec_of(embedder))
     (_live_segment(index_dir) / "segment.json").write_text("{}")
     with pytest.raises(IndexCorrupt, match="not the one the manifest names"):
