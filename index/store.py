@@ -434,19 +434,24 @@ class FaissStore:
         for segment_id, digest, deleted in entries:
             info = self._info(segment_id, digest)
             data = read_segment(self.segments_dir, info, spec.dim)
-            keep = [i for i, p in enumerate(data.passages) if p.file not in deleted]
+            every = not deleted
+            keep = slice(None) if every else [i for i, p in enumerate(data.passages) if p.file not in deleted]
             known = data.cells is not None and centroid_digest and info.cells_of == centroid_digest
-            cells.append(data.cells[keep] if known else np.full(len(keep), -1, dtype=np.int64))
-            passages += [data.passages[i] for i in keep]
-            vectors.append(data.vectors[keep] if len(keep) < len(data.passages) else data.vectors)
-            counts.append((data.terms, data.counts[keep] if len(keep) < len(data.passages) else data.counts))
+            live = len(data.passages) if every else len(keep)
+            cells.append(data.cells[keep] if known else np.full(live, -1, dtype=np.int64))
+            passages += data.passages if every else [data.passages[i] for i in keep]
+            vectors.append(data.vectors[keep])
+            counts.append((data.terms, data.counts[keep]))
             for name, entry in data.documents.items():
                 if name not in deleted:
                     documents[name] = entry
             texts.update({n: t for n, t in data.texts.items() if n not in deleted})
             segment_of.update({n: segment_id for n in info.documents - deleted})
-        order = sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
-        matrix = np.concatenate(vectors) if vectors else np.zeros((0, spec.dim), np.float32)
+        # each segment's rows are sorted; only several segments need sorting together
+        order = list(range(len(passages))) if len(entries) == 1 else sorted(
+            range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
+        matrix = vectors[0] if len(vectors) == 1 else (np.concatenate(vectors) if vectors
+                                                       else np.zeros((0, spec.dim), np.float32))
         permuted = order != list(range(len(order)))
         if permuted:
             passages, matrix = [passages[i] for i in order], matrix[order]
