@@ -81,14 +81,14 @@ class LexicalIndex:
     """BM25 over a fixed set of passages; row ``i`` is passage ``i`` of the snapshot."""
 
     def __init__(self, counts: sp.spmatrix, vocabulary: dict[str, int]) -> None:
-        n, width = counts.shape[0], max(counts.shape[1], len(vocabulary))
+        n = counts.shape[0]
+        if counts.shape[1] < len(vocabulary):  # columns for terms no passage here holds
+            counts = _widened(counts, len(vocabulary))
         by_term = counts.tocsc() if not isinstance(counts, sp.csc_matrix) else counts
-        indptr = by_term.indptr
-        if len(indptr) < width + 1:  # columns for terms no passage here holds
-            indptr = np.concatenate([indptr, np.full(width + 1 - len(indptr), indptr[-1], indptr.dtype)])
         # one copy of the counts, by term (what a query reads; rows are taken from it too), 16-bit counts
         self._by_term = sp.csc_matrix((np.minimum(by_term.data, 65535).astype(np.uint16, copy=False),
-                                       by_term.indices.astype(np.int32, copy=False), indptr), shape=(n, width))
+                                       by_term.indices.astype(np.int32, copy=False), by_term.indptr),
+                                      shape=by_term.shape)
         self.vocabulary = vocabulary  # term -> column (may hold terms no passage here has any more)
         self._term_list: list[str] | None = None
         lengths = np.bincount(self._by_term.indices, weights=self._by_term.data, minlength=n)  # tokens per passage
