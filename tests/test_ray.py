@@ -110,8 +110,9 @@ def test_an_index_built_on_a_two_node_cluster_is_the_single_process_one(cluster,
         assert ranked[0] == ranked[1]
 
 
-def test_a_cluster_that_is_not_there_is_a_clear_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", "--corpus", str(SEEDS), "--index",
+@pytest.mark.parametrize("command", ["index", "serve"])
+def test_a_cluster_that_is_not_there_is_a_clear_error(tmp_path, command):
+    proc = subprocess.run([sys.executable, "-m", "cli", command, "--corpus", str(SEEDS), "--index",
                            str(tmp_path / "index"), "--ray", f"127.0.0.1:{free_port()}"],
                           cwd=REPO, capture_output=True, text=True, timeout=180,
                           env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
