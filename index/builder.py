@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +133,7 @@ def load_reusable(store: FaissStore, spec: IndexSpec) -> IndexSnapshot | None:
 
 def documents_of(snapshot: IndexSnapshot, source: str) -> set[str]:
     """The documents a source file contributed to ``snapshot``."""
-    return {name for name, entry in snapshot.documents.items() if entry.source_of(name) == source}
+    return set(snapshot.documents_by_source().get(source, ()))
 
 
 def _entry(source: SourceFile, article: Article, passages: int) -> DocumentEntry:
@@ -142,14 +142,6 @@ def _entry(source: SourceFile, article: Article, passages: int) -> DocumentEntry
                          source="" if article.name == source.name else source.name, format=m.format,
                          title=m.title, published=m.published, outlet=m.outlet, author=m.author, url=m.url,
                          origins=dict(m.origins), meta_sha256=source.meta_sha256)
-
-
-def _sources(snapshot: IndexSnapshot) -> dict[str, set[str]]:
-    """Source file -> the documents it contributed to ``snapshot``."""
-    by_source: dict[str, set[str]] = {}
-    for name, entry in snapshot.documents.items():
-        by_source.setdefault(entry.source_of(name), set()).add(name)
-    return by_source
 
 
 Piece = tuple[int, int] | list  # a range of the base's rows, or new rows ((file, start), passage, vector, tokens)
@@ -216,10 +208,10 @@ def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str
     The passages stay sorted by (document, start): the new snapshot is spliced from ranges of the
     base's rows (a document's rows are contiguous) and the new documents' rows, each copied once, so
     an update costs one copy of the arrays and no pass in Python over the passages it keeps."""
-    by_source = _sources(base)
+    by_source = base.documents_by_source()
     replaced: set[str] = set()
     for source in [u.source.name for u in upserts] + list(removals):
-        replaced |= by_source.get(source, set())
+        replaced |= by_source.get(source, frozenset())
     replaced |= {a.name for u in upserts for a in u.source.articles}
     new_rows = sorted((((p.file, p.start), p, u.vectors[i], u.tokens[i])
                        for u in upserts for i, p in enumerate(u.passages)), key=lambda r: r[0])
@@ -244,11 +236,26 @@ def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str
                              embedding_model_path=embedding_model_path or base.embedding_model_path,
                              faiss_index=index, vector_params=params, lexical=lexical, segments=base.segments,
                              segment_of={n: s for n, s in base.segment_of.items() if n not in replaced},
-                             row_ranges=ranges)
+                             row_ranges=ranges, source_documents=_sources_after(base, replaced, upserts))
     return snapshot, len(new_rows)
 
 
-def _unchanged(base: IndexSnapshot, source: SourceFile, by_source: dict[str, set[str]]) -> bool:
+def _sources_after(base: IndexSnapshot, replaced: set[str], upserts: list[PreparedSource]
+                   ) -> dict[str, frozenset[str]]:
+    """``documents_by_source`` of a merge's result, from its base's: the replaced documents out, the new in
+    (only the sources they belong to are touched)."""
+    after = dict(base.documents_by_source())
+    for name in replaced:
+        entry = base.documents.get(name)
+        if entry is not None:
+            source = entry.source_of(name)
+            after[source] = after.get(source, frozenset()) - {name}
+    for u in upserts:
+        after[u.source.name] = frozenset(a.name for a in u.source.articles)
+    return {source: names for source, names in after.items() if names}
+
+
+def _unchanged(base: IndexSnapshot, source: SourceFile, by_source: Mapping[str, frozenset[str]]) -> bool:
     names = by_source.get(source.name, set())
     return bool(names) and names == {a.name for a in source.articles} and all(
         base.documents[n].sha256 == source.sha256 and base.documents[n].meta_sha256 == source.meta_sha256
@@ -271,7 +278,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: C
         store.clean_leftovers()
         base = load_reusable(store, spec) or empty_snapshot(spec, embedder_path)
         present = {s.name for s in sources}
-        by_source = _sources(base)
+        by_source = base.documents_by_source()
         upserts = [s for s in sources if not _unchanged(base, s, by_source)]
         removals = sorted({e.source_of(n) for n, e in base.documents.items()} - present)
         report.embedded_files = [s.name for s in upserts]

@@ -98,6 +98,8 @@ class IndexSnapshot:
     # (documents not in it are not written yet: the store writes them in a new segment)
     row_ranges: Mapping[str, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
     # document -> range of its rows, when known (``document_rows`` computes it otherwise)
+    source_documents: Mapping[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+    # source file -> the documents read from it, when known (``documents_by_source`` computes it otherwise)
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
@@ -127,6 +129,15 @@ class IndexSnapshot:
                 ranges[passage.file] = (start, i + 1)
             object.__setattr__(self, "row_ranges", ranges)
         return self.row_ranges
+
+    def documents_by_source(self) -> Mapping[str, frozenset[str]]:
+        """Source file -> the documents read from it."""
+        if self.source_documents is None:
+            by_source: dict[str, set[str]] = {}
+            for name, entry in self.documents.items():
+                by_source.setdefault(entry.source_of(name), set()).add(name)
+            object.__setattr__(self, "source_documents", {k: frozenset(v) for k, v in by_source.items()})
+        return self.source_documents
 
     def with_vector_index(self, params: VectorIndexParams) -> IndexSnapshot:
         """This snapshot searched through a vector index of kind ``params`` (built now unless the one it has

@@ -116,6 +116,8 @@ def test_small_segments_are_folded_and_the_index_stays_the_same(corpus, tmp_path
     merged = service.snapshot  # the one the updates spliced in memory, not read back
     same_index(merged, fresh)
     assert dict(merged.document_rows()) == dict(fresh.document_rows())
+    assert merged.source_documents is not None  # carried by the merge, not recomputed
+    assert dict(merged.documents_by_source()) == dict(fresh.documents_by_source())
     assert merged.faiss_index.ntotal == len(merged.passages)
     # and so retrieval ranks the same passages, in the same order
     question = "How long is the bridge in Pohang?"
@@ -244,3 +246,30 @@ def test_passages_come_back_from_their_columns_as_they_went_in():
     odd = [Passage(id="custom-id", file="a.txt", start=0, end=3, text="abc")]  # an id of another form is kept
     assert passages_from_columns(passage_columns(odd)) == odd
     assert passages_from_columns(passage_columns([])) == []
+
+
+def test_sources_of_many_articles_stay_right_across_updates(tmp_path):
+    """A feed is one source of several documents: replacing or removing it swaps all of them, and what the
+    merges carry (documents by source, row ranges) is what a build from scratch computes."""
+    fixtures = Path(__file__).parent / "fixtures" / "news"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(fixtures / "wire.rss", corpus / "wire.rss")
+    (corpus / "a.txt").write_text(article("Busan"), encoding="utf-8")
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    service.reload()
+    feed = set(service.snapshot.documents_by_source()["wire.rss"])
+    assert len(feed) >= 2
+    service.corpus.upsert("wire.rss", (fixtures / "science.atom").read_bytes())  # other articles, same file
+    service.corpus.upsert("export.jsonl", (fixtures / "export.jsonl").read_bytes())
+    merged = service.snapshot
+    rebuilt = service_for(corpus, tmp_path / "fresh")
+    rebuilt.build_index()
+    fresh = rebuilt.store.load()
+    same_index(merged, fresh)
+    assert dict(merged.documents_by_source()) == dict(fresh.documents_by_source())
+    assert not feed & set(merged.documents)  # the feed's old articles are gone
+    service.corpus.remove("export.jsonl")
+    assert "export.jsonl" not in service.snapshot.documents_by_source()
+    assert dict(service.snapshot.document_rows()) == dict(service.store.load().document_rows())
