@@ -15,9 +15,8 @@ import logging
 import signal
 import threading
 
-from core.errors import ClusterUnavailable
 from core.settings import Settings
-from index.distributed import PROJECT_ROOT, check_reachable
+from index.distributed import connect
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +41,7 @@ def serve_on_ray(settings: Settings, address: str, replicas: int, stop: threadin
     import ray
     from ray import serve
 
-    check_reachable(address)
-    try:
-        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
-                 runtime_env={"env_vars": {"PYTHONPATH": str(PROJECT_ROOT), "TOKENIZERS_PARALLELISM": "false",
-                                           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}})
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise ClusterUnavailable(f"no Ray cluster at {address!r} ({str(exc).splitlines()[0][:200]})") from None
+    connect(address)
     stop = stop or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -64,6 +64,21 @@ def check_reachable(address: str, timeout_s: float = 5.0) -> None:
                                  "`ray start --head`, or go without --ray") from None
 
 
+def connect(address: str) -> None:
+    """Join the Ray cluster at ``address`` as a driver whose tasks and actors import this project
+    (``ClusterUnavailable`` when there is none); ``ray.shutdown()`` leaves it."""
+    import ray
+
+    check_reachable(address)
+    try:
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": str(PROJECT_ROOT), "TOKENIZERS_PARALLELISM": "false",
+                                           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}})
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterUnavailable(f"no Ray cluster at {address!r} ({str(exc).splitlines()[0][:200]}); start one "
+                                 "with `ray start --head`, or go without --ray") from None
+
+
 class RayPreparer:
     """``prepare`` for ``index.builder.build_index``, run on the Ray cluster at ``address``."""
 
@@ -104,14 +119,7 @@ class RayPreparer:
         import ray
         from tqdm import tqdm
 
-        check_reachable(self.address)
-        try:
-            ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False,
-                     runtime_env={"env_vars": {"PYTHONPATH": str(PROJECT_ROOT), "TOKENIZERS_PARALLELISM": "false",
-                                               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}})
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise ClusterUnavailable(f"no Ray cluster at {self.address!r} ({str(exc).splitlines()[0][:200]}); start "
-                                     "one with `ray start --head`, or index without --ray") from None
+        connect(self.address)
         try:
             task = ray.remote(num_cpus=1, max_retries=2)(_prepare_batch)
             params = ray.put(self.params)

@@ -33,7 +33,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,10 +96,6 @@ class SegmentData:
     cells: np.ndarray | None = None  # IVF cell of each vector, under the centroids ``SegmentInfo.cells_of``
 
 
-def passages_jsonl(passages: Iterable[Passage]) -> bytes:
-    return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
-
-
 def passage_columns(passages: Sequence[Passage]) -> dict[str, bytes]:
     """The files of ``passages`` in a segment, as columns: parsing them back costs one decode of all the
     texts and one JSON document, not one per passage."""
@@ -137,6 +133,7 @@ def passages_from_columns(blobs: dict[str, bytes]) -> list[Passage]:
 
 
 def passage_of(record: dict) -> Passage:
+    """A passage of a format-2 version's ``passages.jsonl`` (one JSON object per line)."""
     times = tuple(TimeTag(**t) for t in record.pop("times", ()))
     return Passage(**record, times=times)
 
@@ -222,23 +219,29 @@ def read_segment_info(segments_dir: Path, segment_id: str, digest: str) -> Segme
         raise _refuse(folder, f"has a garbled segment.json ({exc})") from None
 
 
-def read_segment(segments_dir: Path, info: SegmentInfo, dim: int) -> SegmentData:
-    """A segment's contents, every file checked against its checksum."""
-    folder = segments_dir / info.id
+def read_checked(folder: Path, checksums: dict[str, str], what: str = "index segment") -> dict[str, bytes]:
+    """The files of ``folder`` named by ``checksums``, each checked against its sha256 (``IndexCorrupt``
+    naming ``what`` the folder is otherwise)."""
     blobs: dict[str, bytes] = {}
-    for name, digest in info.files.items():
+    for name, digest in checksums.items():
         try:
             data = (folder / name).read_bytes()
         except FileNotFoundError:
-            raise _refuse(folder, f"is incomplete: {name} is missing") from None
+            raise IndexCorrupt(f"{what} {folder} is incomplete: {name} is missing; rebuild with `citeqa index`"
+                               ) from None
         if hashlib.sha256(data).hexdigest() != digest:
-            raise _refuse(folder, f"is corrupt or truncated ({name}: checksum mismatch)")
+            raise IndexCorrupt(f"{what} {folder} is corrupt or truncated ({name}: checksum mismatch); rebuild with "
+                               "`citeqa index`")
         blobs[name] = data
+    return blobs
+
+
+def read_segment(segments_dir: Path, info: SegmentInfo, dim: int) -> SegmentData:
+    """A segment's contents, every file checked against its checksum."""
+    folder = segments_dir / info.id
+    blobs = read_checked(folder, info.files)
     try:
-        if "passages.jsonl" in blobs:  # segments written before the columns (this session's first ones)
-            passages = [passage_of(json.loads(line)) for line in blobs["passages.jsonl"].decode("utf-8").splitlines()]
-        else:
-            passages = passages_from_columns(blobs)
+        passages = passages_from_columns(blobs)
         vectors = np.load(io.BytesIO(blobs["vectors.npy"]), allow_pickle=False)
         documents = {name: DocumentEntry(**entry) for name, entry in json.loads(blobs["documents.json"]).items()}
         texts = read_texts(blobs["texts.jsonl"])

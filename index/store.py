@@ -48,8 +48,8 @@ from core.files import fsync_dir, write_atomically, write_synced
 from core.types import Passage
 from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
-from index.segments import (DocumentEntry, SegmentInfo, merge_plan, npy_bytes, passage_of, read_segment,
-                            read_segment_info, read_texts, write_segment)
+from index.segments import (DocumentEntry, SegmentInfo, merge_plan, npy_bytes, passage_of, read_checked,
+                            read_segment, read_segment_info, read_texts, write_segment)
 from index.vectors import (FLAT, Setting, VectorIndexParams, build, build_from_pieces, cells_of, centroids_of,
                            choose, configure, search,
                            still_fits, stored_vectors)
@@ -283,6 +283,8 @@ class FaissStore:
         tmp = self.index_dir / f".tmp-{version}"
         published = self.versions_dir / version
         new_segment: Path | None = None
+        found = centroids_of(snapshot.faiss_index)
+        centroids = npy_bytes(found) if found is not None else None  # IVF: the version's centroids file
         tmp.mkdir()
         try:
             if written:
@@ -292,12 +294,12 @@ class FaissStore:
                                      snapshot.vectors[take], {n: snapshot.documents[n] for n in written
                                                               if n in snapshot.documents},
                                      {n: snapshot.texts[n] for n in written if n in snapshot.texts},
-                                     snapshot.lexical.to_segment(take), self._cells(snapshot, take))
+                                     snapshot.lexical.to_segment(take), self._cells(snapshot, take, centroids))
                 new_segment = self.segments_dir / version
                 entries.append({"id": version, "digest": info.digest, "passages": info.passages, "deleted": []})
                 segment_of.update({n: version for n in written})
                 self._segment_infos[(version, info.digest)] = info
-            built_at = self._write_manifest(snapshot, entries, tmp, version)
+            built_at = self._write_manifest(snapshot, entries, tmp, version, centroids)
             os.replace(tmp, published)
             fsync_dir(self.versions_dir)
             write_atomically(self.current_file, version.encode("utf-8"))
@@ -312,13 +314,12 @@ class FaissStore:
         return snapshot.published(version, built_at, tuple(e["id"] for e in entries), segment_of)
 
     @staticmethod
-    def _cells(snapshot: IndexSnapshot, rows: np.ndarray) -> tuple[str, np.ndarray] | None:
+    def _cells(snapshot: IndexSnapshot, rows: np.ndarray, centroids: bytes | None) -> tuple[str, np.ndarray] | None:
         """For an IVF snapshot: (the sha256 of its centroids' file, the cells of ``rows``), so a load puts
         the vectors back in their cells without a search."""
-        centroids = centroids_of(snapshot.faiss_index)
         if centroids is None:
             return None
-        return hashlib.sha256(npy_bytes(centroids)).hexdigest(), cells_of(snapshot.faiss_index)[rows]
+        return hashlib.sha256(centroids).hexdigest(), cells_of(snapshot.faiss_index)[rows]
 
     def _live_digests(self) -> dict[str, str]:
         """Segment -> digest in the live version's manifest (empty when there is none, or it is of format 2)."""
@@ -327,13 +328,12 @@ class FaissStore:
         except (IndexNotReady, IndexCorrupt, TypeError, KeyError, AttributeError):
             return {}  # nothing to share with: the version written holds every document
 
-    def _write_manifest(self, snapshot: IndexSnapshot, segments: list[dict], folder: Path, version: str) -> str:
+    def _write_manifest(self, snapshot: IndexSnapshot, segments: list[dict], folder: Path, version: str,
+                        centroids: bytes | None) -> str:
         """The version's manifest (and its vector index's trained state), fsynced, into ``folder``."""
         files: dict[str, str] = {}
-        if snapshot.vector_params.kind == "ivf":
-            centroids = centroids_of(snapshot.faiss_index)
-            if centroids is not None:
-                files["ivf_centroids.npy"] = write_synced(folder / "ivf_centroids.npy", npy_bytes(centroids))
+        if centroids is not None:
+            files["ivf_centroids.npy"] = write_synced(folder / "ivf_centroids.npy", centroids)
         elif snapshot.vector_params.kind == "hnsw":  # a graph cannot be rebuilt cheaply: kept whole
             files["vectors.faiss"] = write_synced(folder / "vectors.faiss",
                                                   faiss.serialize_index(snapshot.faiss_index).tobytes())
@@ -376,19 +376,6 @@ class FaissStore:
         except (ValueError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(f"index manifest {path} is corrupt ({exc}); rebuild with `citeqa index`") from None
 
-    def _read_files(self, folder: Path, checksums: dict[str, str]) -> dict[str, bytes]:
-        blobs: dict[str, bytes] = {}
-        for name, digest in checksums.items():
-            try:
-                data = (folder / name).read_bytes()
-            except FileNotFoundError:
-                raise IndexCorrupt(f"index {folder} is incomplete: {name} is missing; rebuild with `citeqa index`") from None
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise IndexCorrupt(f"index file {folder / name} is corrupt or truncated (checksum mismatch); "
-                                   "rebuild with `citeqa index`")
-            blobs[name] = data
-        return blobs
-
     def load(self, expected: IndexSpec | None = None) -> IndexSnapshot:
         """Load the live version; refuse an index built differently, incomplete or corrupt."""
         manifest = self.read_manifest()
@@ -418,7 +405,7 @@ class FaissStore:
             if mismatches:
                 raise IndexMismatch(f"index in {self.index_dir} was built differently ({'; '.join(mismatches)}); "
                                     "rebuild it with `citeqa index`")
-        blobs = self._read_files(folder, checksums)
+        blobs = read_checked(folder, checksums, "index")
         common = dict(spec=spec, version=version, built_at=manifest.get("built_at", ""),
                       embedding_model_path=manifest["embedding_model"].get("path", ""), vector_params=vector_params)
         if found_format == 2:
@@ -474,12 +461,7 @@ class FaissStore:
         elif params.kind == "ivf" and "ivf_centroids.npy" in blobs:
             centroids = np.load(io.BytesIO(blobs["ivf_centroids.npy"]), allow_pickle=False)
             row_cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
-            row_cells = row_cells[order] if permuted else row_cells
-            index = build(matrix[:0], params, centroids=centroids)
-            unknown = row_cells < 0  # segments written before these centroids: searched for their cells
-            if unknown.any():
-                _, nearest = index.quantizer.search(np.ascontiguousarray(matrix[unknown]), 1)
-                row_cells[unknown] = nearest.ravel()
+            row_cells = row_cells[order] if permuted else row_cells  # -1: written before these centroids
             index = build_from_pieces([matrix], spec.dim, params, centroids, [row_cells])
         if index is not None and (index.ntotal != len(passages) or index.d != spec.dim):
             raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "

@@ -119,7 +119,7 @@ def build_from_pieces(pieces: list[np.ndarray], dim: int, params: VectorIndexPar
     """``build`` over the rows of ``pieces`` in order, copying each piece once into the index (no
     concatenated copy first) where the kind allows it: flat, or IVF with known ``centroids``. For IVF,
     ``cells`` gives, per piece, the cell of each of its vectors when known (``cells_of`` the index they
-    come from: no distance to any centroid is computed for them), else ``None``."""
+    come from: no distance to any centroid is computed for them; -1 or ``None``: not known)."""
     if params.kind == "flat":
         index = build(np.zeros((0, dim), np.float32), params)
         for piece in pieces:
@@ -137,11 +137,13 @@ def build_from_pieces(pieces: list[np.ndarray], dim: int, params: VectorIndexPar
 
 
 def add_to_cells(index: faiss.IndexIVF, vectors: np.ndarray, cells: np.ndarray | None = None) -> None:
-    """Append ``vectors`` to an IVF index, each to its cell: ``cells`` when given, else the nearest centroid."""
-    if cells is None:
-        _, nearest = index.quantizer.search(vectors, 1)
-        cells = nearest.ravel()
-    cells = np.ascontiguousarray(cells, dtype=np.int64)
+    """Append ``vectors`` to an IVF index, each to its cell: ``cells`` where given (>= 0), else the nearest
+    centroid (searched for those vectors only)."""
+    cells = np.full(len(vectors), -1, np.int64) if cells is None else np.array(cells, dtype=np.int64)
+    unknown = cells < 0
+    if unknown.any():
+        _, nearest = index.quantizer.search(np.ascontiguousarray(vectors[unknown]), 1)
+        cells[unknown] = nearest.ravel()
     index.add_core(len(vectors), faiss.swig_ptr(vectors), None, faiss.swig_ptr(cells))
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.errors import IndexCorrupt
 from core.settings import Settings
-from index.segments import MERGE_FACTOR, merge_plan, passages_jsonl, size_class
+from index.segments import MERGE_FACTOR, merge_plan, size_class
 from index.store import FaissStore, IndexSnapshot
 from qa.retrieve import HybridRetriever
 from qa.service import QAService
@@ -21,6 +21,13 @@ from tests.hash_embedder import HashEmbedder
 
 TOWNS = ["Busan", "Incheon", "Daegu", "Gwangju", "Ulsan", "Suwon", "Sejong", "Jeonju", "Pohang", "Gimhae", "Wonju",
          "Andong", "Mokpo", "Yeosu"]
+
+
+def passages_jsonl(passages) -> bytes:
+    """The passage table of a format-2 version (one JSON object per line), as that format wrote it."""
+    from dataclasses import asdict
+
+    return "".join(json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages).encode("utf-8")
 
 
 def article(town: str, extra: str = "") -> str:
