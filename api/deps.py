@@ -69,7 +69,8 @@ class ServiceRuntime:
             return
         self.service = service  # not ready (no live index) until reload() succeeds
         try:
-            service.build_index()
+            if not service.sharded:  # shards serve the versions `citeqa index` writes
+                service.build_index()
             service.reload()
             log.info("ready: index version %s", service.snapshot.version)
         except Exception as exc:  # the poller keeps trying to load an index
@@ -80,7 +81,7 @@ class ServiceRuntime:
         last: str | None = None
         while not self._stop.wait(self.reload_interval_s):
             try:
-                if not service.store.exists() and service.ready:
+                if not service.store.exists() and service.ready and not service.sharded:
                     self._rebuild(service)
                 elif service.reload():
                     log.info("index version %s is live", service.snapshot.version)

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from core.errors import CiteqaError
+from core.errors import CiteqaError, InvalidRequest
 from core.settings import TOP_K_MAX, TOP_K_MIN
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -150,16 +150,23 @@ def serve(host: Annotated[Optional[str], typer.Option(help="interface to bind (e
           ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS", help="serve through Ray Serve "
                                                      "replicas on the cluster at ADDRESS (every node needs this "
                                                      "checkout, its environment and the index folder)")] = None,
-          replicas: Annotated[int, typer.Option("--replicas", min=1, help="with --ray: replicas (one CPU each)")] = 2
+          replicas: Annotated[int, typer.Option("--replicas", min=1, help="with --ray: replicas (one CPU each)")] = 2,
+          shards: Annotated[int, typer.Option("--shards", min=0, max=256, help="with --ray: hold the index in this "
+                                              "many shards, Ray actors spread over the nodes, searched by every "
+                                              "replica (scatter-gather; the same answers; read-only: the index "
+                                              "must exist, `citeqa index` updates it); 0 = each replica holds "
+                                              "the whole index")] = 0
           ) -> None:
     """Serve the JSON API and the chat page (http://HOST:PORT/), building the index if needed."""
     settings = _settings(host=host, port=port, corpus_dir=corpus, index_dir=index)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if shards and not ray:
+        _fail(InvalidRequest("--shards needs --ray ADDRESS (the shards are Ray actors)"))
     if ray:
         from api.ray_serve import serve_on_ray
 
         try:
-            serve_on_ray(settings.with_absolute_paths(), ray, replicas)
+            serve_on_ray(settings.with_absolute_paths(), ray, replicas, shards=shards)
         except CiteqaError as exc:
             _fail(exc)
         return

@@ -9,6 +9,7 @@
     ├── DocumentChanged             409  the file on disk is not the one indexed
     ├── Unauthorized                401  missing or wrong API key
     ├── WritesDisabled              403  no API key configured
+    │   └── ReadOnlyIndex           403  the index is served in shards (read-only)
     ├── WriteConflict               409  another writer holds the index lock
     ├── IndexNotReady               503  no index, or models still loading
     └── IndexUnusable               503  the index on disk cannot be used
@@ -69,6 +70,12 @@ class Unauthorized(CiteqaError):
 class WritesDisabled(CiteqaError):
     code = "writes_disabled"
     status = 403
+
+
+class ReadOnlyIndex(WritesDisabled):
+    """This process serves an index held in shards: it reads, it does not write."""
+
+    code = "read_only"
 
 
 class WriteConflict(CiteqaError):

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
         "auto", description="the vector index of each version: flat (exact), hnsw or ivf (approximate); auto = flat "
         "below 200,000 passages, ivf from there on (index.vectors; recall against flat: python -m bench.scale)")
 
+    index_shards: int = Field(0, ge=0, le=256, description="serve the index from this many shards held by Ray "
+                              "actors (`citeqa serve --ray ADDRESS --shards N` starts them; index.shards), read-only; "
+                              "0 = the whole index in this process")
+
     chunk_tokens: int = Field(160, ge=32, le=400, description="passage length budget in embedder/reader tokens")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200, description="tokens of trailing sentences repeated in the next passage")
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import (DocumentChanged, DocumentNotFound, DocumentTooLarge, IndexNotReady, InvalidDocument,
-                         StorageFailed)
+                         ReadOnlyIndex, StorageFailed)
 from core.files import write_atomically
 from core.names import (ARTICLE_SUFFIXES, normalize_name, split_document_name, validate_document_name,
                         validate_read_name)
@@ -35,6 +35,8 @@ from index.store import FaissStore, IndexSnapshot
 log = logging.getLogger(__name__)
 
 WRITER_LOCK_TIMEOUT_S = 30.0
+READ_ONLY = ("this server serves the index in shards, read-only: add, replace or delete articles in the corpus "
+             "folder and run `citeqa index` (the shards follow the new version)")
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,16 @@ class CorpusEditor:
             raise InvalidDocument(f"invalid document name {name[:80]!r}: it leads outside the corpus folder")
         return self.corpus_dir / name
 
+    def _writable_live(self) -> IndexSnapshot | None:
+        """The snapshot in memory, unless it is a part of a version held in shards (``ReadOnlyIndex``)."""
+        live = self._live()
+        if live is not None and live.part:
+            raise ReadOnlyIndex(READ_ONLY)
+        return live
+
     def _base(self) -> IndexSnapshot:
         """The version live on disk (the one in memory when it is the same). Call under the writer lock."""
-        live = self._live()
+        live = self._writable_live()
         if live is not None and live.version == self.store.current_version():
             return live
         base = load_reusable(self.store, index_spec(self.embedder, self.chunking))
@@ -147,6 +156,7 @@ class CorpusEditor:
         embedded. ``content_format`` (e.g. ``"html"``) gives the format of a name without a known
         suffix, which is then added to the name. When this returns, new questions are answered from
         an index that contains it."""
+        self._writable_live()
         name = normalize_name(name)
         if content_format and isinstance(name, str) and not name.endswith(ARTICLE_SUFFIXES):
             name = f"{name}.{content_format}"
@@ -181,6 +191,7 @@ class CorpusEditor:
 
     def remove(self, name: str) -> DocumentChange:
         """Delete one corpus file (and every article read from it) from the folder and the index."""
+        self._writable_live()
         name = normalize_name(name)
         if isinstance(name, str) and split_document_name(name)[1] is not None:
             raise InvalidDocument(f"{name[:80]!r} is one article of {split_document_name(name)[0]!r}: delete or "

@@ -139,3 +139,67 @@ class RayPreparer:
     def forget(self) -> None:
         """Drop the finished batches (once the index holding them is written)."""
         shutil.rmtree(self.cache_dir, ignore_errors=True)
+
+
+SHARD_NAMESPACE = "citeqa"
+
+
+def shard_actor_name(number: int) -> str:
+    return f"citeqa-shard-{number}"
+
+
+class RayShards:
+    """Index shards (``index.shards.IndexShard``) held by Ray actors, one per shard, named so that every
+    Serve replica finds them (``find``). Actors go round-robin over the nodes alive when they start; they reserve no CPU (a shard's
+    searches take milliseconds; the replicas do the reading) and keep their part of the index in memory."""
+
+    def __init__(self, handles: list) -> None:
+        self.handles = handles
+        self.count = len(handles)
+
+    @classmethod
+    def start(cls, index_dir: Path, count: int, vector_index: str = "auto") -> RayShards:
+        """Start ``count`` shard actors over the index in ``index_dir`` (call on a connected driver; the
+        actors live as long as it does, or until ``stop``)."""
+        import ray
+
+        from index.shards import IndexShard
+
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        actor = ray.remote(IndexShard)
+        nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive"))  # round-robin over the nodes
+        handles = [actor.options(name=shard_actor_name(k), namespace=SHARD_NAMESPACE, num_cpus=0, max_concurrency=4,
+                                 scheduling_strategy=NodeAffinitySchedulingStrategy(nodes[k % len(nodes)], soft=True)
+                                 if nodes else "SPREAD")
+                   .remote(str(Path(index_dir).resolve()), k, count, None, vector_index) for k in range(count)]
+        return cls(handles)
+
+    @classmethod
+    def find(cls, count: int) -> RayShards:
+        """The ``count`` shard actors ``start`` started (from a process already on the cluster: a replica)."""
+        import ray
+
+        try:
+            return cls([ray.get_actor(shard_actor_name(k), namespace=SHARD_NAMESPACE) for k in range(count)])
+        except ValueError as exc:
+            raise ClusterUnavailable(f"index shards not found on the Ray cluster ({exc}); start them with "
+                                     "`citeqa serve --ray ADDRESS --shards N`") from None
+
+    def call(self, method: str, *args) -> list:
+        import ray
+
+        return ray.get([getattr(handle, method).remote(*args) for handle in self.handles])
+
+    def load(self, version: str) -> list[dict]:
+        return self.call("load", version)
+
+    def nodes(self) -> list[str]:
+        """The node each shard runs on."""
+        return self.call("node")
+
+    def stop(self) -> None:
+        import ray
+
+        for handle in self.handles:
+            ray.kill(handle)

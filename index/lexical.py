@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,6 +78,23 @@ def _widened(counts: sp.spmatrix, width: int) -> sp.spmatrix:
     return sp.csr_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[0], width))
 
 
+@dataclass(frozen=True)
+class CollectionStats:
+    """The statistics BM25 scores a question with: how many passages, their total length in tokens, and how
+    many passages hold each of the question's terms. An index shard holds part of a collection: scored
+    with the statistics of the whole (the sum of its shards', ``CollectionStats.total``), it gives each of
+    its passages the score the whole collection would."""
+
+    passages: int
+    tokens: float  # total length of the passages (a whole number, exact in float64)
+    frequencies: tuple[int, ...]  # passages holding each query term, in the query's order
+
+    @staticmethod
+    def total(parts: Sequence[CollectionStats]) -> CollectionStats:
+        return CollectionStats(passages=sum(p.passages for p in parts), tokens=float(sum(p.tokens for p in parts)),
+                               frequencies=tuple(int(sum(f)) for f in zip(*(p.frequencies for p in parts))))
+
+
 class LexicalIndex:
     """BM25 over a fixed set of passages; row ``i`` is passage ``i`` of the snapshot."""
 
@@ -91,11 +109,10 @@ class LexicalIndex:
                                       shape=by_term.shape)
         self.vocabulary = vocabulary  # term -> column (may hold terms no passage here has any more)
         self._term_list: list[str] | None = None
-        lengths = np.bincount(self._by_term.indices, weights=self._by_term.data, minlength=n)  # tokens per passage
-        frequencies = np.diff(self._by_term.indptr)  # passages holding each term
-        self._idf = np.log(1.0 + (n - frequencies + 0.5) / (frequencies + 0.5))
-        mean = lengths.mean() if n and lengths.any() else 1.0
-        self._norm = K1 * ((1.0 - B) + B * lengths / mean)  # per passage: k1 (1 - b + b |d| / avgdl)
+        self._lengths = np.bincount(self._by_term.indices, weights=self._by_term.data, minlength=n)  # tokens each
+        self._frequencies = np.diff(self._by_term.indptr)  # passages holding each term
+        self._idf = _idf(n, self._frequencies)
+        self._norm = _norm(self._lengths, self._lengths.sum(), n)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -167,29 +184,59 @@ class LexicalIndex:
         counts = self._by_term[[row]].tocsr()
         return {terms[int(j)]: int(c) for j, c in zip(counts.indices, counts.data)}
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 score of every row for the query (each occurrence of a query term counts)."""
+    def statistics(self, query_tokens: list[str]) -> CollectionStats:
+        """This index's statistics for the query (to add to those of the other shards of a collection)."""
+        columns = [self.vocabulary.get(t) for t in query_tokens]
+        return CollectionStats(passages=len(self), tokens=float(self._lengths.sum()),
+                               frequencies=tuple(int(self._frequencies[j]) if j is not None and j < len(self._frequencies)
+                                                 else 0 for j in columns))
+
+    def scores(self, query_tokens: list[str], collection: CollectionStats | None = None) -> np.ndarray:
+        """BM25 score of every row for the query (each occurrence of a query term counts), with this index's
+        own statistics or, for a shard, those of its whole ``collection`` (``CollectionStats.total``)."""
         scores = np.zeros(len(self))
         indptr, rows, counts = self._by_term.indptr, self._by_term.indices, self._by_term.data
-        for term in query_tokens:
+        for i, term in enumerate(query_tokens):
             j = self.vocabulary.get(term)
             if j is None or j >= len(self._idf):
                 continue
             start, end = indptr[j], indptr[j + 1]
             if start == end:
                 continue
+            idf = self._idf[j] if collection is None else _idf(collection.passages,
+                                                               np.float64(collection.frequencies[i]))
             r, tf = rows[start:end], counts[start:end].astype(np.float64)
-            scores[r] += self._idf[j] * tf / (self._norm[r] + tf)
+            norm = self._norm[r] if collection is None else _norm(self._lengths[r], collection.tokens,
+                                                                   collection.passages)
+            scores[r] += idf * tf / (norm + tf)
         return scores
 
-    def rank(self, question: str, depth: int, rows: np.ndarray | None = None) -> list[int]:
-        """Rows with a positive score for ``question``, best first, at most ``depth``; only ``rows`` if given."""
-        scores = self.scores(bm25_tokens(question))
+    def rank(self, question: str, depth: int, rows: np.ndarray | None = None,
+             collection: CollectionStats | None = None) -> list[int]:
+        """Rows with a positive score for ``question``, best first, at most ``depth``; only ``rows`` if given;
+        ``collection``: scored with the statistics of the collection this index is a shard of."""
+        return [int(i) for i in self.ranked(bm25_tokens(question), depth, rows, collection)[0]]
+
+    def ranked(self, query_tokens: list[str], depth: int, rows: np.ndarray | None = None,
+               collection: CollectionStats | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``rank``'s rows and their scores, for tokens already split."""
+        scores = self.scores(query_tokens, collection)
         if rows is not None:
             kept = np.full(len(scores), -np.inf)
             kept[rows] = scores[rows]
             scores = kept
-        return [int(i) for i in top_rows(scores, depth)]
+        top = top_rows(scores, depth)
+        return top, scores[top]
+
+
+def _idf(passages: int, frequencies: np.ndarray) -> np.ndarray:
+    return np.log(1.0 + (passages - frequencies + 0.5) / (frequencies + 0.5))
+
+
+def _norm(lengths: np.ndarray, total: float, passages: int) -> np.ndarray:
+    """Per passage: k1 (1 - b + b |d| / avgdl)."""
+    mean = total / passages if passages and total else 1.0
+    return K1 * ((1.0 - B) + B * lengths / mean)
 
 
 def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:

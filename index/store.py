@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -100,6 +100,9 @@ class IndexSnapshot:
     # document -> range of its rows, when known (``document_rows`` computes it otherwise)
     source_documents: Mapping[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
     # source file -> the documents read from it, when known (``documents_by_source`` computes it otherwise)
+    part: str = ""  # "" for a whole version; else which of its passages this snapshot holds ("shard 1 of 2",
+    # "none"): every document's metadata, only some documents' passages (``FaissStore.load(holds=...)``)
+    version_passages: int = -1  # passages of the whole version, for a part (-1: len(passages))
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
@@ -113,6 +116,11 @@ class IndexSnapshot:
             object.__setattr__(self, "lexical", LexicalIndex.from_texts([p.text for p in self.passages]))
         elif len(self.lexical) != len(self.passages):
             raise IndexCorrupt(f"{len(self.passages)} passages but lexical statistics for {len(self.lexical)}")
+
+    @property
+    def passage_count(self) -> int:
+        """Passages of the version (those of every part, for a part of it)."""
+        return len(self.passages) if self.version_passages < 0 else self.version_passages
 
     def published(self, version: str, built_at: str, segments: tuple[str, ...] = (),
                   segment_of: Mapping[str, str] | None = None) -> IndexSnapshot:
@@ -254,6 +262,8 @@ class FaissStore:
         name, build time and segments. Only the documents not yet in a segment of the live version (and
         those of segments folded by ``merge_plan``, or of all segments with ``optimize``) are written.
         Call under ``writer_lock``."""
+        if snapshot.part:
+            raise ValueError(f"a part of an index version ({snapshot.part}) cannot be written as a version")
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(exist_ok=True)
         self.segments_dir.mkdir(exist_ok=True)
@@ -376,10 +386,13 @@ class FaissStore:
         except (ValueError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(f"index manifest {path} is corrupt ({exc}); rebuild with `citeqa index`") from None
 
-    def load(self, expected: IndexSpec | None = None) -> IndexSnapshot:
-        """Load the live version; refuse an index built differently, incomplete or corrupt."""
-        manifest = self.read_manifest()
-        version = str(manifest.get("version") or self.current_version())
+    def load(self, expected: IndexSpec | None = None, version: str | None = None,
+             holds: Callable[[str], bool] | None = None, part: str = "") -> IndexSnapshot:
+        """Load the live version (or ``version``); refuse an index built differently, incomplete or corrupt.
+        With ``holds``, only the passages of the documents it accepts are kept (every document's metadata
+        is): the snapshot is the ``part`` of the version an index shard serves, and cannot be written."""
+        manifest = self.read_manifest(version)
+        version = str(manifest.get("version") or version or self.current_version())
         folder = self.versions_dir / version
         try:
             found_format = int(manifest["format_version"])
@@ -409,10 +422,16 @@ class FaissStore:
         common = dict(spec=spec, version=version, built_at=manifest.get("built_at", ""),
                       embedding_model_path=manifest["embedding_model"].get("path", ""), vector_params=vector_params)
         if found_format == 2:
+            if holds is not None:
+                raise IndexMismatch(f"index in {self.index_dir} is of format_version 2, which cannot be served in "
+                                    "shards; update it once (`citeqa index --optimize`)")
             return self._load_format_2(manifest, folder, blobs, common)
-        return self._load_segments(manifest, folder, blobs, common)
+        if holds is not None:
+            common.update(part=part or "some documents", version_passages=int(manifest.get("n_passages", -1)))
+        return self._load_segments(manifest, folder, blobs, common, holds)
 
-    def _load_segments(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict) -> IndexSnapshot:
+    def _load_segments(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict,
+                       holds: Callable[[str], bool] | None = None) -> IndexSnapshot:
         spec: IndexSpec = common["spec"]
         passages: list[Passage] = []
         vectors: list[np.ndarray] = []
@@ -432,6 +451,9 @@ class FaissStore:
         for segment_id, digest, deleted in entries:
             info = self._info(segment_id, digest)
             data = read_segment(self.segments_dir, info, spec.dim)
+            dropped = deleted  # documents of the segment the version deleted
+            if holds is not None:  # a part: the passages of other documents are left out as if deleted
+                deleted = deleted | {n for n in {p.file for p in data.passages} if not holds(n)}
             every = not deleted
             keep = slice(None) if every else [i for i, p in enumerate(data.passages) if p.file not in deleted]
             known = data.cells is not None and centroid_digest and info.cells_of == centroid_digest
@@ -441,10 +463,10 @@ class FaissStore:
             vectors.append(data.vectors[keep])
             counts.append((data.terms, data.counts[keep]))
             for name, entry in data.documents.items():
-                if name not in deleted:
+                if name not in dropped:
                     documents[name] = entry
-            texts.update({n: t for n, t in data.texts.items() if n not in deleted})
-            segment_of.update({n: segment_id for n in info.documents - deleted})
+            texts.update({n: t for n, t in data.texts.items() if n not in dropped})
+            segment_of.update({n: segment_id for n in info.documents - dropped})
         # each segment's rows are sorted; only several segments need sorting together
         order = list(range(len(passages))) if len(entries) == 1 else sorted(
             range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
@@ -456,7 +478,7 @@ class FaissStore:
         lexical = LexicalIndex.from_segments(counts, np.asarray(order, dtype=np.int64) if permuted else None)
         params: VectorIndexParams = common["vector_params"]
         index = None
-        if params.kind == "hnsw" and "vectors.faiss" in blobs:
+        if params.kind == "hnsw" and "vectors.faiss" in blobs and holds is None:  # a part builds its own graph
             index = configure(faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8)), params)
         elif params.kind == "ivf" and "ivf_centroids.npy" in blobs:
             centroids = np.load(io.BytesIO(blobs["ivf_centroids.npy"]), allow_pickle=False)

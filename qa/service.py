@@ -18,15 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import IndexNotReady, InvalidRequest
+from core.errors import IndexNotReady, InvalidRequest, ReadOnlyIndex
 from core.settings import Settings, check_top_k
 from core.types import (Answer, AskedTime, AskResult, DocumentFilter, FilterOutcome, NoAnswer, Passage,
                         PassageReading)
 from index.budget import IndexingBudget
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
-from index.corpus import CorpusEditor
+from index.corpus import READ_ONLY, CorpusEditor
 from index.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
+from index.shards import Shards
 from index.store import FaissStore, IndexSnapshot
 from qa.answer_types import type_prior
 from qa.answers import Judge, Prior, assemble_all, assemble_with_events, relevance_weights
@@ -36,7 +37,7 @@ from qa.cache import SingleFlightCache
 from qa.reader import Reader, TransformersReader
 from qa.reading_cache import CachingReader
 from qa.question_time import parse_question_time, reader_question
-from qa.retrieve import HybridRetriever
+from qa.retrieve import HybridRetriever, ShardedRetriever
 from qa.timing import TimeScorer, passage_agreement
 
 log = logging.getLogger(__name__)
@@ -60,15 +61,18 @@ def reader_for(settings: Settings, **overrides) -> TransformersReader:
 
 class QAService:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
-                 reader: Reader | None = None) -> None:
-        """Models are built from the settings unless given (they are loaded by ``warm_up``)."""
+                 reader: Reader | None = None, shards: Shards | None = None) -> None:
+        """Models are built from the settings unless given (they are loaded by ``warm_up``). With ``shards``
+        (or ``settings.index_shards``: Ray actors, ``index.distributed.RayShards``), the index is searched
+        in those shards and this process holds only its catalog; it cannot write the index."""
         self.settings = settings or Settings()
         s = self.settings
         self.chunking = ChunkingParams(max_tokens=s.chunk_tokens, overlap_tokens=s.chunk_overlap_tokens)
         self.embedder = embedder or embedder_for(s)
         self.reader = reader or reader_for(s)
         self.store = FaissStore(s.index_dir, s.vector_index)
-        self._retriever: HybridRetriever | None = None
+        self._retriever: HybridRetriever | ShardedRetriever | None = None
+        self.shards = shards
         self._swap_lock = threading.Lock()
         self._cache: SingleFlightCache[AskResult] = SingleFlightCache(s.answer_cache_size)
         # survive index updates: a question's embedding, and its readings of unchanged passages
@@ -84,8 +88,17 @@ class QAService:
         """Load the models (idempotent) and, if asked, the live index."""
         self.embedder.warm_up()
         self.reader.warm_up()
+        if self.shards is None and self.settings.index_shards:
+            from index.distributed import RayShards
+
+            self.shards = RayShards.find(self.settings.index_shards)
         if load_index:
             self.reload()
+
+    @property
+    def sharded(self) -> bool:
+        """True when the index is searched in shards (and this process cannot write it)."""
+        return self.shards is not None or self.settings.index_shards > 0
 
     @property
     def threshold(self) -> float:
@@ -114,13 +127,25 @@ class QAService:
         current = self.store.current_version()
         if self._retriever is not None and current == self._retriever.snapshot.version:
             return False
-        self.use_snapshot(self.store.load(index_spec(self.embedder, self.chunking)))
+        spec = index_spec(self.embedder, self.chunking)
+        if self.shards is None:
+            self.use_snapshot(self.store.load(spec))
+            return True
+        if current is None:
+            raise IndexNotReady(f"no index in {self.store.index_dir}: run `citeqa index` first")
+        self.shards.load(current)  # every shard holds its part before questions go to them
+        catalog = self.store.load(spec, version=current, holds=lambda _: False, part="catalog")
+        retriever = ShardedRetriever(catalog, self.embedder, self.shards)
+        with self._swap_lock:
+            self._retriever = retriever
         return True
 
     def build_index(self, show_progress: bool = False, optimize: bool = False, ray_address: str | None = None
                     ) -> BuildReport:
         """Bring the index in line with the corpus folder and make it live (``optimize``: in one segment;
         ``ray_address``: chunk and embed on that Ray cluster, ``index.distributed``)."""
+        if self.sharded:
+            raise ReadOnlyIndex(READ_ONLY)
         self.embedder.warm_up()
         preparer = None
         if ray_address:
@@ -216,7 +241,7 @@ class QAService:
             return readings
         return readings + self._reading.read(question, passages[FIRST_BATCH:])
 
-    def _answer(self, retriever: HybridRetriever, question: str, top_k: int, max_answers: int,
+    def _answer(self, retriever: HybridRetriever | ShardedRetriever, question: str, top_k: int, max_answers: int,
                 threshold: float, filters: DocumentFilter | None, as_of: date,
                 allowed: frozenset[str] | None = None) -> AskResult:
         """retrieve → read → cite, on one pinned index version; only ``allowed`` documents (or those

@@ -162,15 +162,7 @@ def test_questions_asked_through_ray_serve_replicas_get_the_single_process_answe
                                  "CITEQA_READER_MODEL": service.settings.reader_model})
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline, ready = time.monotonic() + 150, 0
-        while ready < 6:  # both replicas ready: several /readyz in a row, spread over them by the proxy
-            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
-            assert time.monotonic() < deadline, "the replicas never became ready"
-            try:
-                ready = ready + 1 if httpx.get(f"{url}/readyz", timeout=5).status_code == 200 else 0
-            except httpx.HTTPError:
-                ready = 0
-            time.sleep(0.3)
+        wait_ready(url, proc, 6)  # both replicas ready: several /readyz in a row, spread over them by the proxy
         assert httpx.get(f"{url}/", timeout=10).status_code == 200  # the chat page
         for question in ("How far did the missile fly on November 7?", "Which aircraft carrier arrived in Busan?",
                          "What is the population of Pyongyang?"):
@@ -188,3 +180,91 @@ def test_questions_asked_through_ray_serve_replicas_get_the_single_process_answe
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def wait_ready(url: str, proc: subprocess.Popen, times: int, timeout_s: float = 150) -> None:
+    """Until ``/readyz`` has answered 200 ``times`` in a row (several replicas: each, most likely)."""
+    deadline, ready = time.monotonic() + timeout_s, 0
+    while ready < times:
+        assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+        assert time.monotonic() < deadline, "the server never became ready"
+        try:
+            ready = ready + 1 if httpx.get(f"{url}/readyz", timeout=5).status_code == 200 else 0
+        except httpx.HTTPError:
+            ready = 0
+        time.sleep(0.3)
+
+
+def test_an_index_held_in_shards_by_ray_actors_answers_like_one_process(cluster, tmp_path):
+    """``serve --ray --shards 2``: two shard actors, one on each node, every question scattered to both and
+    gathered into one ranking; the answers are the single-process service's, writes are refused, and a
+    version written by `citeqa index` is served once it is live."""
+    import ray
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for i in range(4):
+        (corpus / f"pier-{i}.txt").write_text(f"Harbor crews in Mokpo finished pier {i} on Monday.\n\n"
+                                             f"The pier is {410 + i} meters long.\n", encoding="utf-8")
+    service = QAService(make_settings(corpus, tmp_path / "index"))
+    service.warm_up(load_index=False)
+    service.build_index()
+    service.reload()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--ray", cluster, "--replicas", "1", "--shards", "2",
+                             "--port", str(port), "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "CITEQA_API_KEY": "k",
+                                 "CITEQA_READER_MODEL": service.settings.reader_model})
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url, proc, 2)
+        ray.init(address=cluster, logging_level="ERROR", log_to_driver=False)
+        try:
+            shards = [ray.get_actor(f"citeqa-shard-{k}", namespace="citeqa") for k in range(2)]
+            nodes = ray.get([s.node.remote() for s in shards])
+            held = ray.get([s.load.remote(service.snapshot.version) for s in shards])
+        finally:
+            ray.shutdown()
+        assert len(set(nodes)) == 2  # one shard on each node
+        assert sum(h["passages"] for h in held) == len(service.snapshot.passages) and all(h["passages"] for h in held)
+        questions = ["How far did the missile fly on November 7?", "Which aircraft carrier arrived in Busan?",
+                     "How long is pier 2?", "What is the population of Pyongyang?"]
+        for question in questions:
+            expected = service.ask(question)
+            got = httpx.post(f"{url}/v1/ask", json={"question": question}, timeout=60).json()
+            assert [a["text"] for a in got["answers"]] == [a.text for a in expected.answers]
+            assert [[(c["file"], c["start"], c["end"]) for c in a["citations"]] for a in got["answers"]] == [
+                [(c.file, c.start, c.end) for c in a.citations] for a in expected.answers]
+            assert (got["no_answer"] is None) == (expected.no_answer is None)
+        refused = httpx.post(f"{url}/v1/documents", json={"name": "x.txt", "text": "Pier 9 opened on Monday."},
+                             headers={"X-API-Key": "k"}, timeout=30)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "read_only", refused.text
+        assert not (corpus / "x.txt").exists()
+        # a new version, written by another process (`citeqa index`): the shards serve it once it is live
+        (corpus / "pier-9.txt").write_text("Harbor crews in Mokpo finished pier 9 on Monday.\n\nThe pier is "
+                                           "977 meters long.\n", encoding="utf-8")
+        service.build_index()
+        question = "How long is pier 9?"
+        expected = service.ask(question)
+        assert expected.answers and "977" in expected.answers[0].text
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{url}/readyz", timeout=5).json().get("index_version") != service.snapshot.version:
+            assert time.monotonic() < deadline, "the new version never went live"
+            time.sleep(0.5)
+        got = httpx.post(f"{url}/v1/ask", json={"question": question}, timeout=60).json()
+        assert [a["text"] for a in got["answers"]] == [a.text for a in expected.answers]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_replicas_get_the_api_key_itself():
+    from api.ray_serve import settings_json
+
+    given = Settings(api_key="s3cret")
+    assert Settings.model_validate_json(settings_json(given)).api_key.get_secret_value() == "s3cret"
+    assert Settings.model_validate_json(settings_json(Settings())).api_key is None

@@ -27,4 +27,4 @@ async def readyz(runtime: RuntimeDep) -> Ready:
                             "corpus folder")
     snapshot = service.snapshot
     return Ready(status="ready", index_version=snapshot.version, documents=len(snapshot.documents),
-                 passages=len(snapshot.passages))
+                 passages=snapshot.passage_count)
