@@ -24,6 +24,7 @@ from index.cleaning import content_lines
 from index.embedding import Embedder
 from index.vectors import Setting, build_from_pieces, cells_of, centroids_of, stored_vectors
 from index.ingest import SkippedFile, SourceFile, read_corpus
+from index.layers import LayeredSnapshot, empty_delta, fold_limit, layerable
 from index.lexical import bm25_tokens
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
 from index.timeline import with_times
@@ -199,20 +200,60 @@ def _spliced(base: IndexSnapshot, pieces: list[Piece]
     return passages, vector_pieces, ranges
 
 
-def merge(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str],
-          embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
+def merge(base: IndexSnapshot | LayeredSnapshot, upserts: list[PreparedSource], removals: list[str],
+          embedding_model_path: str | None = None) -> tuple[IndexSnapshot | LayeredSnapshot, int]:
     """``base`` with the prepared sources in (a source's documents are replaced as a whole) and the
     source files ``removals`` out. The vectors and lexical counts of the other passages are carried
-    over, so this costs no model work: it is what runs under the writer lock.
+    over, so this costs no model work: it is what runs under the writer lock. A large base is updated
+    in layers (``index.layers``): the change goes to a small delta, the base is left as it is."""
+    if isinstance(base, LayeredSnapshot) or layerable(base):
+        return _merge_layered(base, upserts, removals, embedding_model_path)
+    return _merge_whole(base, upserts, removals, embedding_model_path)
 
-    The passages stay sorted by (document, start): the new snapshot is spliced from ranges of the
-    base's rows (a document's rows are contiguous) and the new documents' rows, each copied once, so
-    an update costs one copy of the arrays and no pass in Python over the passages it keeps."""
+
+def _replaced(base: IndexSnapshot | LayeredSnapshot, upserts: list[PreparedSource], removals: list[str]) -> set[str]:
+    """The documents of ``base`` an update replaces or removes (a source's documents go as a whole)."""
     by_source = base.documents_by_source()
     replaced: set[str] = set()
     for source in [u.source.name for u in upserts] + list(removals):
         replaced |= by_source.get(source, frozenset())
-    replaced |= {a.name for u in upserts for a in u.source.articles}
+    return replaced | {a.name for u in upserts for a in u.source.articles}
+
+
+def _merge_layered(base: IndexSnapshot | LayeredSnapshot, upserts: list[PreparedSource], removals: list[str],
+                   embedding_model_path: str | None = None) -> tuple[IndexSnapshot | LayeredSnapshot, int]:
+    """``merge`` of a large base: a new delta from the previous one (or from none), more documents of the base
+    deleted; the layers folded into one whole snapshot once the delta is large (``index.layers.fold_limit``)."""
+    layered = base if isinstance(base, LayeredSnapshot) else LayeredSnapshot(
+        base=base, deleted=frozenset(), delta=empty_delta(base), documents=base.documents, texts=base.texts,
+        version=base.version, built_at=base.built_at, embedding_model_path=base.embedding_model_path,
+        segments=base.segments, segment_of=base.segment_of, source_documents=base.documents_by_source())
+    replaced = _replaced(layered, upserts, removals)
+    delta, added = _merge_whole(layered.delta, upserts, removals, embedding_model_path)
+    bottom = layered.base
+    in_base = {n for n in replaced if n in bottom.documents or n in bottom.document_rows()}
+    documents = {n: e for n, e in layered.documents.items() if n not in replaced}
+    documents.update(delta.documents)
+    texts = {n: t for n, t in layered.texts.items() if n not in replaced}
+    texts.update(delta.texts)
+    result = LayeredSnapshot(base=bottom, deleted=layered.deleted | in_base, delta=delta, documents=documents,
+                             texts=texts, embedding_model_path=embedding_model_path or layered.embedding_model_path,
+                             segments=layered.segments,
+                             segment_of={n: s for n, s in layered.segment_of.items() if n not in replaced},
+                             source_documents=_sources_after(layered, replaced, upserts))
+    if len(delta.passages) > fold_limit(len(bottom.passages)):
+        return result.whole(), added
+    return result, added
+
+
+def _merge_whole(base: IndexSnapshot, upserts: list[PreparedSource], removals: list[str],
+                 embedding_model_path: str | None = None) -> tuple[IndexSnapshot, int]:
+    """``merge`` of a whole snapshot into a whole snapshot.
+
+    The passages stay sorted by (document, start): the new snapshot is spliced from ranges of the
+    base's rows (a document's rows are contiguous) and the new documents' rows, each copied once, so
+    an update costs one copy of the arrays and no pass in Python over the passages it keeps."""
+    replaced = _replaced(base, upserts, removals)
     new_rows = sorted((((p.file, p.start), p, u.vectors[i], u.tokens[i])
                        for u in upserts for i, p in enumerate(u.passages)), key=lambda r: r[0])
     pieces = _pieces(base, replaced, new_rows)
@@ -295,6 +336,6 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: C
             snapshot = base
             report.version = base.version
     report.files = len(snapshot.documents)
-    report.passages = len(snapshot.passages)
+    report.passages = snapshot.passage_count
     report.seconds = time.perf_counter() - started
     return report

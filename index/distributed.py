@@ -170,7 +170,7 @@ class RayShards:
         actor = ray.remote(IndexShard)
         nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive"))  # round-robin over the nodes
         handles = [actor.options(name=shard_actor_name(k), namespace=SHARD_NAMESPACE, num_cpus=0, max_concurrency=4,
-                                 scheduling_strategy=NodeAffinitySchedulingStrategy(nodes[k % len(nodes)], soft=True)
+                                 scheduling_strategy=NodeAffinitySchedulingStrategy(nodes[k % len(nodes)], soft=False)
                                  if nodes else "SPREAD")
                    .remote(str(Path(index_dir).resolve()), k, count, None, vector_index) for k in range(count)]
         return cls(handles)

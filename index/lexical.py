@@ -95,6 +95,15 @@ class CollectionStats:
                                frequencies=tuple(int(sum(f)) for f in zip(*(p.frequencies for p in parts))))
 
 
+@dataclass(frozen=True, eq=False)
+class Deleted:
+    """Rows of an index that are not part of the collection any more (``LexicalIndex.deleted``)."""
+
+    rows: np.ndarray  # sorted
+    mask: np.ndarray  # bool, one per row of the index
+    tokens: float  # their total length
+
+
 class LexicalIndex:
     """BM25 over a fixed set of passages; row ``i`` is passage ``i`` of the snapshot."""
 
@@ -184,12 +193,29 @@ class LexicalIndex:
         counts = self._by_term[[row]].tocsr()
         return {terms[int(j)]: int(c) for j, c in zip(counts.indices, counts.data)}
 
-    def statistics(self, query_tokens: list[str]) -> CollectionStats:
-        """This index's statistics for the query (to add to those of the other shards of a collection)."""
-        columns = [self.vocabulary.get(t) for t in query_tokens]
-        return CollectionStats(passages=len(self), tokens=float(self._lengths.sum()),
-                               frequencies=tuple(int(self._frequencies[j]) if j is not None and j < len(self._frequencies)
-                                                 else 0 for j in columns))
+    def deleted(self, rows: np.ndarray) -> Deleted:
+        """``rows`` as rows left out of the collection (by ``statistics`` and ``ranked``)."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        mask = np.zeros(len(self), dtype=bool)
+        mask[rows] = True
+        return Deleted(rows=rows, mask=mask, tokens=float(self._lengths[rows].sum()))
+
+    def statistics(self, query_tokens: list[str], deleted: Deleted | None = None) -> CollectionStats:
+        """This index's statistics for the query (to add to those of the other shards of a collection),
+        without the ``deleted`` rows."""
+        frequencies = []
+        for term in query_tokens:
+            j = self.vocabulary.get(term)
+            if j is None or j >= len(self._frequencies):
+                frequencies.append(0)
+                continue
+            found = int(self._frequencies[j])
+            if deleted is not None and found:
+                found -= int(deleted.mask[self._by_term.indices[self._by_term.indptr[j]:self._by_term.indptr[j + 1]]].sum())
+            frequencies.append(found)
+        dead = (len(deleted.rows), deleted.tokens) if deleted is not None else (0, 0.0)
+        return CollectionStats(passages=len(self) - dead[0], tokens=float(self._lengths.sum()) - dead[1],
+                               frequencies=tuple(frequencies))
 
     def scores(self, query_tokens: list[str], collection: CollectionStats | None = None) -> np.ndarray:
         """BM25 score of every row for the query (each occurrence of a query term counts), with this index's
@@ -218,9 +244,12 @@ class LexicalIndex:
         return [int(i) for i in self.ranked(bm25_tokens(question), depth, rows, collection)[0]]
 
     def ranked(self, query_tokens: list[str], depth: int, rows: np.ndarray | None = None,
-               collection: CollectionStats | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``rank``'s rows and their scores, for tokens already split."""
+               collection: CollectionStats | None = None, deleted: Deleted | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """``rank``'s rows and their scores, for tokens already split; never a ``deleted`` row."""
         scores = self.scores(query_tokens, collection)
+        if deleted is not None:
+            scores[deleted.rows] = 0.0
         if rows is not None:
             kept = np.full(len(scores), -np.inf)
             kept[rows] = scores[rows]

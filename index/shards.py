@@ -33,7 +33,7 @@ from typing import Protocol
 import numpy as np
 
 from core.types import Passage
-from index.lexical import CollectionStats
+from index.lexical import CollectionStats, Deleted
 from index.store import FaissStore, IndexSnapshot, IndexSpec
 from index.vectors import Setting
 
@@ -122,40 +122,52 @@ class IndexShard:
                     self._versions.popitem(last=False)
             return snapshot
 
-    @staticmethod
-    def _rows(snapshot: IndexSnapshot, documents: frozenset[str] | None) -> np.ndarray | None:
-        if documents is None:
-            return None
-        ranges = snapshot.document_rows()
-        spans = sorted(ranges[d] for d in documents if d in ranges)
-        return (np.concatenate([np.arange(a, b) for a, b in spans]).astype(np.int64) if spans
-                else np.zeros(0, np.int64))
-
-    @staticmethod
-    def _hits(snapshot: IndexSnapshot, rows: list[int], scores: list[float], query: np.ndarray, **extra) -> ShardHits:
-        similarity = snapshot.vectors[rows] @ query[0] if rows else []
-        passages = [snapshot.passages[i] for i in rows]
-        return ShardHits(ranked=[(float(s), key_of(p)) for s, p in zip(scores, passages)],
-                         passages={key_of(p): (p, float(sim)) for p, sim in zip(passages, similarity)}, **extra)
-
     def first_pass(self, version: str, query: np.ndarray, depth: int, tokens: list[str],
                    documents: frozenset[str] | None = None) -> ShardHits:
         """The ``depth`` best passages by vector, and this shard's BM25 statistics for ``tokens``."""
-        snapshot = self._snapshot(version)
-        rows = self._rows(snapshot, documents)
-        searched = len(snapshot.passages) if rows is None else len(rows)
-        statistics = snapshot.lexical.statistics(tokens)
-        scores, ids = snapshot.search(query, depth, rows=rows)
-        found = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-        return self._hits(snapshot, [i for _, i in found], [s for s, _ in found], query, searched=searched,
-                          statistics=statistics)
+        return first_pass(self._snapshot(version), query, depth, tokens, documents)
 
     def lexical(self, version: str, query: np.ndarray, tokens: list[str], depth: int, collection: CollectionStats,
                 documents: frozenset[str] | None = None) -> ShardHits:
         """The ``depth`` best passages by BM25, scored with the whole ``collection``'s statistics."""
-        snapshot = self._snapshot(version)
-        rows, scores = snapshot.lexical.ranked(tokens, depth, self._rows(snapshot, documents), collection)
-        return self._hits(snapshot, [int(i) for i in rows], [float(s) for s in scores], query)
+        return lexical_pass(self._snapshot(version), query, tokens, depth, collection, documents)
+
+
+def _rows(snapshot: IndexSnapshot, documents: frozenset[str] | None, dead: Deleted | None) -> np.ndarray | None:
+    """The rows of ``documents`` (None: every row), without the ``dead`` ones."""
+    if documents is None:
+        return None
+    rows = snapshot.rows_of(documents)
+    return rows[~dead.mask[rows]] if dead is not None else rows
+
+
+def _hits(snapshot: IndexSnapshot, rows: list[int], scores: list[float], query: np.ndarray, **extra) -> ShardHits:
+    similarity = snapshot.vectors[rows] @ query[0] if rows else []
+    passages = [snapshot.passages[i] for i in rows]
+    return ShardHits(ranked=[(float(s), key_of(p)) for s, p in zip(scores, passages)],
+                     passages={key_of(p): (p, float(sim)) for p, sim in zip(passages, similarity)}, **extra)
+
+
+def first_pass(snapshot: IndexSnapshot, query: np.ndarray, depth: int, tokens: list[str],
+               documents: frozenset[str] | None = None, dead: Deleted | None = None) -> ShardHits:
+    """The ``depth`` best passages of ``snapshot`` by vector (never a ``dead`` row, nor one outside
+    ``documents``), and its BM25 statistics for ``tokens``."""
+    rows = _rows(snapshot, documents, dead)
+    searched = (len(snapshot.passages) - (len(dead.rows) if dead is not None else 0)) if rows is None else len(rows)
+    statistics = snapshot.lexical.statistics(tokens, dead)
+    scores, ids = snapshot.search(query, depth, rows=rows, exclude=dead.rows if dead is not None and rows is None
+                                  else None)
+    found = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+    return _hits(snapshot, [i for _, i in found], [s for s, _ in found], query, searched=searched,
+                 statistics=statistics)
+
+
+def lexical_pass(snapshot: IndexSnapshot, query: np.ndarray, tokens: list[str], depth: int,
+                 collection: CollectionStats, documents: frozenset[str] | None = None,
+                 dead: Deleted | None = None) -> ShardHits:
+    """The ``depth`` best passages of ``snapshot`` by BM25, scored with the whole ``collection``'s statistics."""
+    rows, scores = snapshot.lexical.ranked(tokens, depth, _rows(snapshot, documents, dead), collection, dead)
+    return _hits(snapshot, [int(i) for i in rows], [float(s) for s in scores], query)
 
 
 class Shards(Protocol):
@@ -184,3 +196,19 @@ class LocalShards:
 
 
 ShardsFactory = Callable[[IndexSpec], Shards]
+
+
+class LayerParts:
+    """The two layers of a ``index.layers.LayeredSnapshot`` as shards of one process (the base without its
+    deleted rows, and the delta): what ``qa.retrieve.ShardedRetriever`` searches for a layered version."""
+
+    def __init__(self, layered) -> None:
+        self.layers = layered.layers()
+        self.count = len(self.layers)
+
+    def call(self, method: str, version: str, *args) -> list:
+        search = {"first_pass": first_pass, "lexical": lexical_pass}[method]
+        return [search(layer, *args, dead=dead) for layer, dead in self.layers]
+
+    def load(self, version: str) -> list[dict]:
+        return []

@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,6 +103,7 @@ class IndexSnapshot:
     part: str = ""  # "" for a whole version; else which of its passages this snapshot holds ("shard 1 of 2",
     # "none"): every document's metadata, only some documents' passages (``FaissStore.load(holds=...)``)
     version_passages: int = -1  # passages of the whole version, for a part (-1: len(passages))
+    row_cells: np.ndarray | None = field(default=None, repr=False, compare=False)  # IVF: ``cells()``
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.passages), self.spec.dim):
@@ -131,20 +132,19 @@ class IndexSnapshot:
     def document_rows(self) -> Mapping[str, tuple[int, int]]:
         """Document -> the range of its rows (rows are sorted by document, so each document's are contiguous)."""
         if self.row_ranges is None:
+            files = np.array([p.file for p in self.passages], dtype=object)
+            starts = np.flatnonzero(np.concatenate([[True], files[1:] != files[:-1]])) if len(files) else []
+            ends = [*starts[1:].tolist(), len(files)] if len(files) else []
             ranges: dict[str, tuple[int, int]] = {}
-            for i, passage in enumerate(self.passages):
-                start, _ = ranges.get(passage.file, (i, i))
-                ranges[passage.file] = (start, i + 1)
+            for name, start, end in zip(files[starts].tolist() if len(files) else [], list(starts), ends):
+                ranges[name] = (ranges.get(name, (int(start), 0))[0], end)  # (a document's rows are contiguous)
             object.__setattr__(self, "row_ranges", ranges)
         return self.row_ranges
 
     def documents_by_source(self) -> Mapping[str, frozenset[str]]:
         """Source file -> the documents read from it."""
         if self.source_documents is None:
-            by_source: dict[str, set[str]] = {}
-            for name, entry in self.documents.items():
-                by_source.setdefault(entry.source_of(name), set()).add(name)
-            object.__setattr__(self, "source_documents", {k: frozenset(v) for k, v in by_source.items()})
+            object.__setattr__(self, "source_documents", sources_of(self.documents))
         return self.source_documents
 
     def with_vector_index(self, params: VectorIndexParams) -> IndexSnapshot:
@@ -152,15 +152,61 @@ class IndexSnapshot:
         still fits, ``index.vectors.still_fits``)."""
         if still_fits(self.vector_params, params):
             return self
-        return dataclasses.replace(self, vector_params=params, faiss_index=build(self.vectors, params))
+        return dataclasses.replace(self, vector_params=params, faiss_index=build(self.vectors, params), row_cells=None)
 
-    def search(self, query_vectors: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest passages (inner product) of each query; only among ``rows`` if given."""
-        k = min(k, len(self.passages) if rows is None else len(rows))
+    def search(self, query_vectors: np.ndarray, k: int, rows: np.ndarray | None = None,
+               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest passages (inner product) of each query; only among ``rows`` if given, never one of
+        ``exclude`` (sorted)."""
+        if exclude is not None and len(exclude) and rows is not None:
+            rows, exclude = np.setdiff1d(rows, exclude), None
+        k = min(k, (len(self.passages) - (len(exclude) if exclude is not None else 0)) if rows is None else len(rows))
         queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
-        if k == 0:
+        if k <= 0:
             return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
-        return search(self.faiss_index, self.vector_params, self.vectors, queries, k, rows)
+        return search(self.faiss_index, self.vector_params, self.vectors, queries, k, rows, exclude)
+
+    def rows_of(self, names: Iterable[str]) -> np.ndarray:
+        """The rows of the documents ``names`` (those it holds), in row order."""
+        ranges = self.document_rows()
+        spans = sorted(ranges[n] for n in names if n in ranges)
+        return (np.concatenate([np.arange(a, b) for a, b in spans]).astype(np.int64) if spans
+                else np.zeros(0, np.int64))
+
+    def document_sizes(self) -> dict[str, int]:
+        """Document -> its passages."""
+        return {n: b - a for n, (a, b) in self.document_rows().items()}
+
+    def centroids(self) -> np.ndarray | None:
+        """IVF: the centroids of its cells (else ``None``)."""
+        return centroids_of(self.faiss_index)
+
+    def cells(self) -> np.ndarray | None:
+        """IVF: the cell of every row (computed once per snapshot; else ``None``)."""
+        if self.row_cells is None:
+            object.__setattr__(self, "row_cells", cells_of(self.faiss_index))
+        return self.row_cells
+
+    def segment_rows(self, names: list[str]) -> tuple[list[Passage], np.ndarray, tuple[list[str], object],
+                                                      np.ndarray | None]:
+        """The passages of documents ``names`` (in row order), their vectors, term counts (``LexicalIndex.to_segment``)
+        and IVF cells: what a segment of them stores."""
+        take = self.rows_of(names)
+        cells = self.cells()
+        return ([self.passages[i] for i in take], self.vectors[take], self.lexical.to_segment(take),
+                cells[take] if cells is not None else None)
+
+
+def sources_of(documents: Mapping[str, DocumentEntry]) -> dict[str, frozenset[str]]:
+    """Source file -> the documents read from it (most documents are their own source file)."""
+    by_source = {name: frozenset((name,)) for name, entry in documents.items() if not entry.source}
+    shared: dict[str, set[str]] = {}
+    for name, entry in documents.items():
+        if entry.source:
+            shared.setdefault(entry.source, set()).add(name)
+    for source, names in shared.items():
+        by_source[source] = by_source.get(source, frozenset()) | frozenset(names)
+    return by_source
 
 
 def _new_name() -> str:
@@ -267,9 +313,9 @@ class FaissStore:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(exist_ok=True)
         self.segments_dir.mkdir(exist_ok=True)
-        snapshot = snapshot.with_vector_index(choose(len(snapshot.passages), self.vector_index))
-        ranges = snapshot.document_rows()
-        names = set(snapshot.documents) | set(ranges)
+        snapshot = snapshot.with_vector_index(choose(snapshot.passage_count, self.vector_index))
+        size = snapshot.document_sizes()
+        names = set(snapshot.documents) | set(size)
         digests = self._live_digests()
         held: dict[str, set[str]] = {}  # segment -> its documents still live
         for name in names:
@@ -278,7 +324,6 @@ class FaissStore:
                 held.setdefault(segment, set()).add(name)
         order = [s for s in snapshot.segments if s in held]
         infos = {s: self._info(s, digests[s]) for s in order}
-        size = {n: end - start for n, (start, end) in ranges.items()}
         live_rows = {s: sum(size.get(n, 0) for n in held[s]) for s in order}
         fresh = sum(size.get(n, 0) for n in names if snapshot.segment_of.get(n) not in held)
         pending = [("", fresh, fresh)] if fresh else []  # the segment about to be written counts in its class
@@ -293,18 +338,17 @@ class FaissStore:
         tmp = self.index_dir / f".tmp-{version}"
         published = self.versions_dir / version
         new_segment: Path | None = None
-        found = centroids_of(snapshot.faiss_index)
+        found = snapshot.centroids()
         centroids = npy_bytes(found) if found is not None else None  # IVF: the version's centroids file
         tmp.mkdir()
         try:
             if written:
-                take = np.concatenate([np.arange(*ranges[n]) for n in written if n in ranges] or
-                                      [np.zeros(0, np.int64)]).astype(np.int64)
-                info = write_segment(self.segments_dir, version, [snapshot.passages[i] for i in take],
-                                     snapshot.vectors[take], {n: snapshot.documents[n] for n in written
-                                                              if n in snapshot.documents},
-                                     {n: snapshot.texts[n] for n in written if n in snapshot.texts},
-                                     snapshot.lexical.to_segment(take), self._cells(snapshot, take, centroids))
+                passages, vectors, counts, cells = snapshot.segment_rows(written)
+                info = write_segment(self.segments_dir, version, passages, vectors,
+                                     {n: snapshot.documents[n] for n in written if n in snapshot.documents},
+                                     {n: snapshot.texts[n] for n in written if n in snapshot.texts}, counts,
+                                     (hashlib.sha256(centroids).hexdigest(), cells)
+                                     if centroids is not None and cells is not None else None)
                 new_segment = self.segments_dir / version
                 entries.append({"id": version, "digest": info.digest, "passages": info.passages, "deleted": []})
                 segment_of.update({n: version for n in written})
@@ -322,14 +366,6 @@ class FaissStore:
             raise
         self.clean_leftovers()
         return snapshot.published(version, built_at, tuple(e["id"] for e in entries), segment_of)
-
-    @staticmethod
-    def _cells(snapshot: IndexSnapshot, rows: np.ndarray, centroids: bytes | None) -> tuple[str, np.ndarray] | None:
-        """For an IVF snapshot: (the sha256 of its centroids' file, the cells of ``rows``), so a load puts
-        the vectors back in their cells without a search."""
-        if centroids is None:
-            return None
-        return hashlib.sha256(centroids).hexdigest(), cells_of(snapshot.faiss_index)[rows]
 
     def _live_digests(self) -> dict[str, str]:
         """Segment -> digest in the live version's manifest (empty when there is none, or it is of format 2)."""
@@ -356,7 +392,7 @@ class FaissStore:
                                 "dim": snapshot.spec.dim},
             "chunking": {"max_tokens": snapshot.spec.max_tokens, "overlap_tokens": snapshot.spec.overlap_tokens,
                          "cleaning_version": snapshot.spec.cleaning_version},
-            "n_passages": len(snapshot.passages),
+            "n_passages": snapshot.passage_count,
             "n_documents": len(snapshot.documents),
             "vector_index": snapshot.vector_params.to_json(),
             "segments": segments,

@@ -190,8 +190,24 @@ def configure(index: faiss.Index, params: VectorIndexParams) -> faiss.Index:
 
 
 def search(index: faiss.Index, params: VectorIndexParams, vectors: np.ndarray, queries: np.ndarray, k: int,
-           rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest rows of each query (scores, ids), only among ``rows`` when given."""
+           rows: np.ndarray | None = None, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of each query (scores, ids), only among ``rows`` when given, never one of
+    ``exclude`` (the cells an IVF search probes are the same either way)."""
+    if exclude is not None and len(exclude):
+        if rows is not None:
+            rows = np.setdiff1d(rows, exclude)
+        else:
+            batch = faiss.IDSelectorBatch(np.ascontiguousarray(exclude, dtype=np.int64))
+            selector = faiss.IDSelectorNot(batch)
+            if params.kind == "ivf":
+                options = faiss.SearchParametersIVF(sel=selector, nprobe=params.nprobe)
+            elif params.kind == "hnsw":
+                options = faiss.SearchParametersHNSW(sel=selector, efSearch=params.ef_search)
+            else:
+                options = faiss.SearchParameters(sel=selector)
+            found = index.search(queries, k, params=options)
+            del batch, selector  # kept alive until the search is done
+            return found
     if rows is None:
         return index.search(queries, k)
     rows = np.ascontiguousarray(rows, dtype=np.int64)

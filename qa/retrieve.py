@@ -98,12 +98,7 @@ class HybridRetriever:
         the next ``extra`` passages of the fused ranking follow the ``top_k`` (for corroborating
         citations; the first ``top_k`` are the same either way)."""
         passages = self.snapshot.passages
-        rows = None
-        if documents is not None:
-            ranges = self.snapshot.document_rows()
-            spans = sorted(ranges[d] for d in documents if d in ranges)
-            rows = (np.concatenate([np.arange(a, b) for a, b in spans]).astype(np.int64) if spans
-                    else np.zeros(0, np.int64))
+        rows = self.snapshot.rows_of(documents) if documents is not None else None
         n = len(passages) if rows is None else len(rows)
         if n == 0 or top_k < 1:
             return []

@@ -27,7 +27,8 @@ from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import READ_ONLY, CorpusEditor
 from index.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
-from index.shards import Shards
+from index.layers import LayeredSnapshot
+from index.shards import LayerParts, Shards
 from index.store import FaissStore, IndexSnapshot
 from qa.answer_types import type_prior
 from qa.answers import Judge, Prior, assemble_all, assemble_with_events, relevance_weights
@@ -116,9 +117,15 @@ class QAService:
     def ready(self) -> bool:
         return self._retriever is not None
 
-    def use_snapshot(self, snapshot: IndexSnapshot) -> None:
+    def use_snapshot(self, snapshot: IndexSnapshot | LayeredSnapshot) -> None:
         """Make ``snapshot`` live for new questions (questions in flight keep theirs)."""
-        retriever = HybridRetriever(snapshot, self.embedder)
+        if isinstance(snapshot, LayeredSnapshot):
+            retriever = ShardedRetriever(snapshot, self.embedder, LayerParts(snapshot))
+        else:
+            retriever = HybridRetriever(snapshot, self.embedder)
+            if not snapshot.part:  # what the first update needs, worked out now rather than under the writer lock
+                snapshot.document_rows()
+                snapshot.documents_by_source()
         with self._swap_lock:
             self._retriever = retriever
 

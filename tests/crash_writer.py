@@ -28,6 +28,11 @@ def log(journal: Path, record: dict) -> None:
 
 
 def main(corpus: str, index: str, journal: str, seed: int) -> None:
+    if os.environ.get("TEST_LAYERED_FROM"):  # updates in layers (index.layers) from this many passages
+        from index import layers
+
+        layers.LAYERED_FROM = int(os.environ["TEST_LAYERED_FROM"])
+        layers.FOLD_MIN = 3  # and folded now and then
     rng = random.Random(seed)
     service = QAService(Settings(corpus_dir=corpus, index_dir=index, reader_model="unused"), embedder=HashEmbedder())
     service.build_index()  # reconcile with the folder, as the server does at start-up

@@ -40,14 +40,18 @@ def journal_states(journal: Path) -> tuple[list[list[str]], list[str] | None]:
 
 
 @pytest.mark.slow
-def test_killed_writer_leaves_old_or_new_version(tmp_path):
+@pytest.mark.parametrize("layered", [False, True], ids=["whole", "layered"])
+def test_killed_writer_leaves_old_or_new_version(tmp_path, layered):
+    """Random kills of a writer that keeps replacing and removing documents; ``layered``: updates go to a
+    delta (``index.layers``), folded now and then."""
     corpus, index, journal = tmp_path / "corpus", tmp_path / "index", tmp_path / "journal.jsonl"
     corpus.mkdir()
     rng = random.Random(7)
     writer = [sys.executable, str(REPO / "tests" / "crash_writer.py"), str(corpus), str(index), str(journal)]
     kills_mid_update = 0
     for attempt in range(KILLS):
-        proc = subprocess.Popen(writer + [str(attempt)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(writer + [str(attempt)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env={**os.environ, "TEST_LAYERED_FROM": "2" if layered else ""})
         # let it start (import + reconcile) and then run some updates before the kill
         deadline = time.monotonic() + 60
         start_lines = len(journal.read_text().splitlines()) if journal.exists() else 0
