@@ -171,7 +171,7 @@ def measure(folder: Path, questions: list[str]) -> dict:
     replace_s = time.perf_counter() - t
     replaced = dict(phases)
     service.corpus.upsert(first, original)  # the archive as it was, for the next run
-    return {"passages": len(snapshot.passages), "load_s": round(load_s, 2), "index_rss_mb": round(index_rss),
+    return {"passages": snapshot.passage_count, "load_s": round(load_s, 2), "index_rss_mb": round(index_rss),
             "rss_mb": round(rss_mb()),
             "retrieve_p50_ms": round(statistics.median(retrieve_ms), 1),
             "retrieve_p95_ms": round(percentile(retrieve_ms, 0.95), 1),

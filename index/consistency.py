@@ -17,7 +17,7 @@ def check_consistency(settings) -> list[str]:
     paths, _ = list_articles(corpus)
     on_disk = {p.relative_to(corpus).as_posix(): p for p in paths}
     per_document: dict[str, list] = {}
-    for passage in snapshot.passages:
+    for passage in snapshot.live_passages():
         per_document.setdefault(passage.file, []).append(passage)
     sources: set[str] = set()
     for name, entry in sorted(snapshot.documents.items()):

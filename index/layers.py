@@ -25,7 +25,7 @@ and the question and update paths never need it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,7 +34,7 @@ import numpy as np
 from core.types import Passage
 from index.lexical import Deleted, LexicalIndex
 from index.segments import DocumentEntry
-from index.store import IndexSnapshot, IndexSpec, sources_of
+from index.snapshot import IndexSnapshot, IndexSpec, sources_of
 from index.vectors import VectorIndexParams, build, build_from_pieces, centroids_of, still_fits
 
 LAYERED_FROM = 100_000  # passages: a base at least this large is updated in layers
@@ -97,6 +97,11 @@ class LayeredSnapshot:
     @property
     def passage_count(self) -> int:
         return len(self.base.passages) - len(self.dead.rows) + len(self.delta.passages)
+
+    def live_passages(self) -> Iterator[Passage]:
+        """Every passage of the version: the base's live ones, then the delta's (not one sorted list)."""
+        yield from (p for p in self.base.passages if p.file not in self.deleted)
+        yield from self.delta.passages
 
     def document_sizes(self) -> dict[str, int]:
         """Document -> its passages in this version."""

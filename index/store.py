@@ -17,8 +17,9 @@ change, not with the archive. Every file is fsynced, each folder renamed into pl
 mix. Segments no kept version names are removed. Loading checks the manifest (format, embedding
 model, chunking) and the checksums of every segment's files, and refuses with a clear error otherwise.
 
-In memory a version is one ``IndexSnapshot``: its passages sorted by (document, start) whatever
-segments they came from, so answers do not depend on the history of updates and merges. Versions of
+In memory a version is one ``IndexSnapshot`` (``index.snapshot``): its passages sorted by (document,
+start) whatever segments they came from, so answers do not depend on the history of updates and
+merges; or, when large, a ``index.layers.LayeredSnapshot`` of two such snapshots that answers the same. Versions of
 format 2 (one folder with every passage, before segments) still load; the next write turns them into
 a segment.
 """
@@ -35,8 +36,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,167 +47,17 @@ import numpy as np
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
 from core.files import fsync_dir, write_atomically, write_synced
 from core.types import Passage
-from index.chunking import CLEANING_VERSION
+from index import layers
 from index.lexical import LexicalIndex
 from index.segments import (DocumentEntry, SegmentInfo, merge_plan, npy_bytes, passage_of, read_checked,
                             read_segment, read_segment_info, read_texts, write_segment)
-from index.vectors import (FLAT, Setting, VectorIndexParams, build, build_from_pieces, cells_of, centroids_of,
-                           choose, configure, search,
-                           still_fits, stored_vectors)
+from index.snapshot import FORMAT_VERSION, IndexSnapshot, IndexSpec
+from index.vectors import Setting, VectorIndexParams, build_from_pieces, choose, configure
 
-FORMAT_VERSION = 3  # 3: segments; 2: one folder per version with every passage (still read)
 READABLE_FORMATS = (2, 3)
 KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
 
 __all__ = ["DocumentEntry", "FaissStore", "IndexSnapshot", "IndexSpec"]
-
-
-@dataclass(frozen=True)
-class IndexSpec:
-    """What an index must have been built with to be usable by this process."""
-
-    embedding_model_id: str
-    dim: int
-    max_tokens: int
-    overlap_tokens: int
-    cleaning_version: int = CLEANING_VERSION
-    format_version: int = FORMAT_VERSION
-
-
-@dataclass(frozen=True)
-class IndexSnapshot:
-    """One version of the index: passages, their vectors and lexical statistics, built once, never changed.
-
-    ``version`` and ``built_at`` are empty until the store publishes it (``FaissStore.write`` returns
-    the published copy). The FAISS and BM25 indexes are built here when not given, so a snapshot is
-    searchable as soon as it exists, and each version builds them exactly once.
-    """
-
-    spec: IndexSpec
-    passages: list[Passage]
-    vectors: np.ndarray  # (n, dim) float32, L2-normalized, row i belongs to passages[i]
-    documents: dict[str, DocumentEntry]
-    texts: dict[str, str] = field(default_factory=dict, repr=False)  # extracted text of non-plain-text documents
-    version: str = ""
-    built_at: str = ""
-    embedding_model_path: str = ""
-    faiss_index: faiss.Index | None = field(default=None, repr=False)
-    lexical: LexicalIndex | None = field(default=None, repr=False)
-    vector_params: VectorIndexParams = FLAT  # what faiss_index is (index.vectors)
-    segments: tuple[str, ...] = ()  # the segments of the published version, oldest first
-    segment_of: Mapping[str, str] = field(default_factory=dict, repr=False)  # document -> segment holding it
-    # (documents not in it are not written yet: the store writes them in a new segment)
-    row_ranges: Mapping[str, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
-    # document -> range of its rows, when known (``document_rows`` computes it otherwise)
-    source_documents: Mapping[str, frozenset[str]] | None = field(default=None, repr=False, compare=False)
-    # source file -> the documents read from it, when known (``documents_by_source`` computes it otherwise)
-    part: str = ""  # "" for a whole version; else which of its passages this snapshot holds ("shard 1 of 2",
-    # "none"): every document's metadata, only some documents' passages (``FaissStore.load(holds=...)``)
-    version_passages: int = -1  # passages of the whole version, for a part (-1: len(passages))
-    row_cells: np.ndarray | None = field(default=None, repr=False, compare=False)  # IVF: ``cells()``
-
-    def __post_init__(self) -> None:
-        if self.vectors.shape != (len(self.passages), self.spec.dim):
-            raise IndexCorrupt(f"{len(self.passages)} passages but vectors of shape {self.vectors.shape}")
-        if self.faiss_index is None:
-            object.__setattr__(self, "faiss_index", build(self.vectors, self.vector_params))
-        shared = stored_vectors(self.faiss_index)
-        if shared is not None and shared.shape == self.vectors.shape:
-            object.__setattr__(self, "vectors", shared)  # FAISS's own copy: one copy of the vectors, not two
-        if self.lexical is None:
-            object.__setattr__(self, "lexical", LexicalIndex.from_texts([p.text for p in self.passages]))
-        elif len(self.lexical) != len(self.passages):
-            raise IndexCorrupt(f"{len(self.passages)} passages but lexical statistics for {len(self.lexical)}")
-
-    @property
-    def passage_count(self) -> int:
-        """Passages of the version (those of every part, for a part of it)."""
-        return len(self.passages) if self.version_passages < 0 else self.version_passages
-
-    def published(self, version: str, built_at: str, segments: tuple[str, ...] = (),
-                  segment_of: Mapping[str, str] | None = None) -> IndexSnapshot:
-        """This snapshot as the store published it (shares every array and index)."""
-        return dataclasses.replace(self, version=version, built_at=built_at, segments=segments,
-                                   segment_of=self.segment_of if segment_of is None else segment_of)
-
-    def document_rows(self) -> Mapping[str, tuple[int, int]]:
-        """Document -> the range of its rows (rows are sorted by document, so each document's are contiguous)."""
-        if self.row_ranges is None:
-            files = np.array([p.file for p in self.passages], dtype=object)
-            starts = np.flatnonzero(np.concatenate([[True], files[1:] != files[:-1]])) if len(files) else []
-            ends = [*starts[1:].tolist(), len(files)] if len(files) else []
-            ranges: dict[str, tuple[int, int]] = {}
-            for name, start, end in zip(files[starts].tolist() if len(files) else [], list(starts), ends):
-                ranges[name] = (ranges.get(name, (int(start), 0))[0], end)  # (a document's rows are contiguous)
-            object.__setattr__(self, "row_ranges", ranges)
-        return self.row_ranges
-
-    def documents_by_source(self) -> Mapping[str, frozenset[str]]:
-        """Source file -> the documents read from it."""
-        if self.source_documents is None:
-            object.__setattr__(self, "source_documents", sources_of(self.documents))
-        return self.source_documents
-
-    def with_vector_index(self, params: VectorIndexParams) -> IndexSnapshot:
-        """This snapshot searched through a vector index of kind ``params`` (built now unless the one it has
-        still fits, ``index.vectors.still_fits``)."""
-        if still_fits(self.vector_params, params):
-            return self
-        return dataclasses.replace(self, vector_params=params, faiss_index=build(self.vectors, params), row_cells=None)
-
-    def search(self, query_vectors: np.ndarray, k: int, rows: np.ndarray | None = None,
-               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest passages (inner product) of each query; only among ``rows`` if given, never one of
-        ``exclude`` (sorted)."""
-        if exclude is not None and len(exclude) and rows is not None:
-            rows, exclude = np.setdiff1d(rows, exclude), None
-        k = min(k, (len(self.passages) - (len(exclude) if exclude is not None else 0)) if rows is None else len(rows))
-        queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
-        if k <= 0:
-            return np.zeros((len(query_vectors), 0), np.float32), np.zeros((len(query_vectors), 0), np.int64)
-        return search(self.faiss_index, self.vector_params, self.vectors, queries, k, rows, exclude)
-
-    def rows_of(self, names: Iterable[str]) -> np.ndarray:
-        """The rows of the documents ``names`` (those it holds), in row order."""
-        ranges = self.document_rows()
-        spans = sorted(ranges[n] for n in names if n in ranges)
-        return (np.concatenate([np.arange(a, b) for a, b in spans]).astype(np.int64) if spans
-                else np.zeros(0, np.int64))
-
-    def document_sizes(self) -> dict[str, int]:
-        """Document -> its passages."""
-        return {n: b - a for n, (a, b) in self.document_rows().items()}
-
-    def centroids(self) -> np.ndarray | None:
-        """IVF: the centroids of its cells (else ``None``)."""
-        return centroids_of(self.faiss_index)
-
-    def cells(self) -> np.ndarray | None:
-        """IVF: the cell of every row (computed once per snapshot; else ``None``)."""
-        if self.row_cells is None:
-            object.__setattr__(self, "row_cells", cells_of(self.faiss_index))
-        return self.row_cells
-
-    def segment_rows(self, names: list[str]) -> tuple[list[Passage], np.ndarray, tuple[list[str], object],
-                                                      np.ndarray | None]:
-        """The passages of documents ``names`` (in row order), their vectors, term counts (``LexicalIndex.to_segment``)
-        and IVF cells: what a segment of them stores."""
-        take = self.rows_of(names)
-        cells = self.cells()
-        return ([self.passages[i] for i in take], self.vectors[take], self.lexical.to_segment(take),
-                cells[take] if cells is not None else None)
-
-
-def sources_of(documents: Mapping[str, DocumentEntry]) -> dict[str, frozenset[str]]:
-    """Source file -> the documents read from it (most documents are their own source file)."""
-    by_source = {name: frozenset((name,)) for name, entry in documents.items() if not entry.source}
-    shared: dict[str, set[str]] = {}
-    for name, entry in documents.items():
-        if entry.source:
-            shared.setdefault(entry.source, set()).add(name)
-    for source, names in shared.items():
-        by_source[source] = by_source.get(source, frozenset()) | frozenset(names)
-    return by_source
 
 
 def _new_name() -> str:
@@ -423,10 +274,12 @@ class FaissStore:
             raise IndexCorrupt(f"index manifest {path} is corrupt ({exc}); rebuild with `citeqa index`") from None
 
     def load(self, expected: IndexSpec | None = None, version: str | None = None,
-             holds: Callable[[str], bool] | None = None, part: str = "") -> IndexSnapshot:
+             holds: Callable[[str], bool] | None = None, part: str = ""):
         """Load the live version (or ``version``); refuse an index built differently, incomplete or corrupt.
         With ``holds``, only the passages of the documents it accepts are kept (every document's metadata
-        is): the snapshot is the ``part`` of the version an index shard serves, and cannot be written."""
+        is): the snapshot is the ``part`` of the version an index shard serves, and cannot be written.
+        A large version whose other segments are small loads as a ``index.layers.LayeredSnapshot`` (its
+        largest segment as the base, as it is on disk: no copy of it), else as one ``IndexSnapshot``."""
         manifest = self.read_manifest(version)
         version = str(manifest.get("version") or version or self.current_version())
         folder = self.versions_dir / version
@@ -467,7 +320,45 @@ class FaissStore:
         return self._load_segments(manifest, folder, blobs, common, holds)
 
     def _load_segments(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict,
-                       holds: Callable[[str], bool] | None = None) -> IndexSnapshot:
+                       holds: Callable[[str], bool] | None = None):
+        spec: IndexSpec = common["spec"]
+        try:
+            if not isinstance(manifest["segments"], list):
+                raise TypeError("'segments' must be a list")
+            entries = [(str(e["id"]), str(e["digest"]), frozenset(e.get("deleted", ()))) for e in manifest["segments"]]
+        except (KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"index manifest in {folder} garbles its segments ({exc}); rebuild with `citeqa index`"
+                               ) from None
+        loaded = []
+        for segment_id, digest, deleted in entries:
+            info = self._info(segment_id, digest)
+            loaded.append((segment_id, info, read_segment(self.segments_dir, info, spec.dim), deleted))
+        segments = tuple(e[0] for e in entries)
+        if holds is None and len(loaded) > 1 and common["vector_params"].kind in ("flat", "ivf"):
+            big = max(range(len(loaded)), key=lambda i: loaded[i][1].passages)
+            rest = [item for i, item in enumerate(loaded) if i != big]
+            base_rows = loaded[big][1].passages
+            if base_rows >= layers.LAYERED_FROM and sum(i.passages for _, i, _, _ in rest) <= layers.fold_limit(base_rows):
+                # in two layers (index.layers): the largest segment as it is on disk, the others as the delta
+                segment_id, info, data, deleted = loaded[big]
+                base = self._assemble([(segment_id, info, data, frozenset())], folder, blobs, common, manifest)
+                delta = self._assemble(rest, folder, blobs, common, manifest)
+                documents = {n: e for n, e in base.documents.items() if n not in deleted}
+                documents.update(delta.documents)
+                texts = {n: t for n, t in base.texts.items() if n not in deleted}
+                texts.update(delta.texts)
+                segment_of = {n: s for n, s in base.segment_of.items() if n not in deleted}
+                segment_of.update(delta.segment_of)
+                return layers.LayeredSnapshot(base=base, deleted=deleted, delta=delta, documents=documents, texts=texts,
+                                       version=common["version"], built_at=common["built_at"],
+                                       embedding_model_path=common["embedding_model_path"], segments=segments,
+                                       segment_of=segment_of)
+        snapshot = self._assemble(loaded, folder, blobs, common, manifest, holds)
+        return dataclasses.replace(snapshot, segments=segments)
+
+    def _assemble(self, loaded: list, folder: Path, blobs: dict[str, bytes], common: dict, manifest: dict,
+                  holds: Callable[[str], bool] | None = None) -> IndexSnapshot:
+        """One snapshot of the live rows of ``loaded`` segments ((id, info, data, deleted documents) each)."""
         spec: IndexSpec = common["spec"]
         passages: list[Passage] = []
         vectors: list[np.ndarray] = []
@@ -477,16 +368,7 @@ class FaissStore:
         counts: list[tuple[list[str], object]] = []
         cells: list[np.ndarray] = []
         centroid_digest = manifest["files"].get("ivf_centroids.npy", "")
-        try:
-            if not isinstance(manifest["segments"], list):
-                raise TypeError("'segments' must be a list")
-            entries = [(str(e["id"]), str(e["digest"]), frozenset(e.get("deleted", ()))) for e in manifest["segments"]]
-        except (KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"index manifest in {folder} garbles its segments ({exc}); rebuild with `citeqa index`"
-                               ) from None
-        for segment_id, digest, deleted in entries:
-            info = self._info(segment_id, digest)
-            data = read_segment(self.segments_dir, info, spec.dim)
+        for segment_id, info, data, deleted in loaded:
             dropped = deleted  # documents of the segment the version deleted
             if holds is not None:  # a part: the passages of other documents are left out as if deleted
                 deleted = deleted | {n for n in {p.file for p in data.passages} if not holds(n)}
@@ -504,7 +386,7 @@ class FaissStore:
             texts.update({n: t for n, t in data.texts.items() if n not in dropped})
             segment_of.update({n: segment_id for n in info.documents - dropped})
         # each segment's rows are sorted; only several segments need sorting together
-        order = list(range(len(passages))) if len(entries) == 1 else sorted(
+        order = list(range(len(passages))) if len(loaded) == 1 else sorted(
             range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
         matrix = vectors[0] if len(vectors) == 1 else (np.concatenate(vectors) if vectors
                                                        else np.zeros((0, spec.dim), np.float32))
@@ -514,6 +396,7 @@ class FaissStore:
         lexical = LexicalIndex.from_segments(counts, np.asarray(order, dtype=np.int64) if permuted else None)
         params: VectorIndexParams = common["vector_params"]
         index = None
+        row_cells = None
         if params.kind == "hnsw" and "vectors.faiss" in blobs and holds is None:  # a part builds its own graph
             index = configure(faiss.deserialize_index(np.frombuffer(blobs["vectors.faiss"], dtype=np.uint8)), params)
         elif params.kind == "ivf" and "ivf_centroids.npy" in blobs:
@@ -521,12 +404,14 @@ class FaissStore:
             row_cells = np.concatenate(cells) if cells else np.zeros(0, np.int64)
             row_cells = row_cells[order] if permuted else row_cells  # -1: written before these centroids
             index = build_from_pieces([matrix], spec.dim, params, centroids, [row_cells])
+            row_cells = row_cells if (row_cells >= 0).all() else None
         if index is not None and (index.ntotal != len(passages) or index.d != spec.dim):
             raise IndexCorrupt(f"index {folder} has {index.ntotal} vectors of dim {index.d} for {len(passages)} "
                                f"passages of dim {spec.dim}; rebuild with `citeqa index`")
         return IndexSnapshot(passages=passages, vectors=np.ascontiguousarray(matrix, dtype=np.float32),
                              documents=documents, texts=texts, faiss_index=index, lexical=lexical,
-                             segments=tuple(e[0] for e in entries), segment_of=segment_of, **common)
+                             segments=tuple(e[0] for e in loaded), segment_of=segment_of, row_cells=row_cells,
+                             **common)
 
     def _load_format_2(self, manifest: dict, folder: Path, blobs: dict[str, bytes], common: dict) -> IndexSnapshot:
         """A version written before segments: every passage in its own folder (written again as a segment

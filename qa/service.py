@@ -123,9 +123,9 @@ class QAService:
             retriever = ShardedRetriever(snapshot, self.embedder, LayerParts(snapshot))
         else:
             retriever = HybridRetriever(snapshot, self.embedder)
-            if not snapshot.part:  # what the first update needs, worked out now rather than under the writer lock
-                snapshot.document_rows()
-                snapshot.documents_by_source()
+        if not snapshot.part:  # what the first update needs, worked out now rather than under the writer lock
+            (snapshot.base if isinstance(snapshot, LayeredSnapshot) else snapshot).document_rows()
+            snapshot.documents_by_source()
         with self._swap_lock:
             self._retriever = retriever
 

@@ -92,6 +92,14 @@ def test_updates_go_to_a_delta_and_retrieve_what_a_whole_index_does(layered, cor
     assert "daegu.txt" in live.deleted and "daegu.txt" not in live.documents
     assert len(live.delta.passages) < len(base.passages)
     assert service.store.read_manifest()["n_passages"] == live.passage_count
+    # a process started now loads the version in two layers too: the largest segment as it is on disk
+    restarted = service_for(corpus, tmp_path / "index")
+    restarted.store.vector_index = vector_index
+    restarted.reload()
+    assert isinstance(restarted.snapshot, LayeredSnapshot)
+    same_retrieval(restarted.snapshot, live.whole(), restarted._retriever)
+    restarted.corpus.upsert("gimhae.txt", article("Gimhae").encode())  # and updates it as a layered one
+    assert restarted.snapshot.base is not None and "gimhae.txt" in restarted.snapshot.delta.documents
 
 
 def test_a_large_delta_is_folded_into_a_whole_snapshot(layered, corpus, tmp_path, monkeypatch):
@@ -113,3 +121,15 @@ def test_an_index_below_the_size_stays_whole(corpus, tmp_path):
     service = scratch(corpus, tmp_path / "index")
     service.corpus.upsert("ulsan.txt", article("Ulsan").encode())
     assert isinstance(service.snapshot, IndexSnapshot)  # LAYERED_FROM is 100,000 passages
+
+
+def test_citeqa_check_reads_a_layered_version(layered, corpus, tmp_path):
+    from index.consistency import check_consistency
+
+    service = scratch(corpus, tmp_path / "index")
+    service.corpus.upsert("ulsan.txt", article("Ulsan").encode())
+    service.corpus.remove("daegu.txt")
+    assert isinstance(service.store.load(), LayeredSnapshot)
+    assert check_consistency(service.settings) == []
+    (corpus / "busan.txt").write_text(article("Busan", " Changed."), encoding="utf-8")
+    assert any("busan.txt" in problem for problem in check_consistency(service.settings))
