@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,8 @@ from index.vectors import Setting, build_from_pieces, cells_of, centroids_of, st
 from index.ingest import SkippedFile, SourceFile, read_corpus
 from index.layers import LayeredSnapshot, empty_delta, fold_limit, layerable
 from index.lexical import bm25_tokens
+from index.passage_table import PassageTable, joined
+from index.snapshot import without
 from index.store import DocumentEntry, FaissStore, IndexSnapshot, IndexSpec
 from index.timeline import with_times
 
@@ -176,27 +178,33 @@ def _pieces(base: IndexSnapshot, replaced: set[str], new_rows: list) -> list[Pie
 
 
 def _spliced(base: IndexSnapshot, pieces: list[Piece]
-             ) -> tuple[list[Passage], list[np.ndarray], dict[str, tuple[int, int]]]:
-    """The passages, vector blocks and document row ranges of the new snapshot (the base's are views)."""
-    passages: list[Passage] = []
+             ) -> tuple[Sequence[Passage], list[np.ndarray], dict[str, tuple[int, int]]]:
+    """The passages, vector blocks and document row ranges of the new snapshot (the base's are views; a
+    base whose passages are a table gives a table)."""
+    tabled = isinstance(base.passages, PassageTable)
+    parts: list[Sequence[Passage]] = []
+    count = 0
     vector_pieces: list[np.ndarray] = []
     ranges: dict[str, tuple[int, int]] = {}  # in row order
     base_ranges = list(base.document_rows().items())  # in row order
     starts = [start for _, (start, _) in base_ranges]
     for piece in pieces:
-        offset = len(passages)
+        offset = count
         if isinstance(piece, tuple):
-            passages += base.passages[piece[0]:piece[1]]
+            parts.append(base.passages.take(np.arange(*piece)) if tabled else base.passages[piece[0]:piece[1]])
             vector_pieces.append(base.vectors[piece[0]:piece[1]])
             shift = offset - piece[0]
             for name, (start, end) in base_ranges[bisect.bisect_left(starts, piece[0]):
                                                   bisect.bisect_left(starts, piece[1])]:
                 ranges[name] = (start + shift, end + shift)
         else:
-            passages += [r[1] for r in piece]
+            rows = [r[1] for r in piece]
+            parts.append(PassageTable.of(rows) if tabled else rows)
             vector_pieces.append(np.asarray([r[2] for r in piece], dtype=np.float32).reshape(-1, base.spec.dim))
             for i, r in enumerate(piece, start=offset):
                 ranges[r[1].file] = (ranges.get(r[1].file, (i, i))[0], i + 1)
+        count += len(parts[-1])
+    passages = (joined(parts) if parts else PassageTable.of([])) if tabled else [p for part in parts for p in part]
     return passages, vector_pieces, ranges
 
 
@@ -232,14 +240,14 @@ def _merge_layered(base: IndexSnapshot | LayeredSnapshot, upserts: list[Prepared
     delta, added = _merge_whole(layered.delta, upserts, removals, embedding_model_path)
     bottom = layered.base
     in_base = {n for n in replaced if n in bottom.documents or n in bottom.document_rows()}
-    documents = {n: e for n, e in layered.documents.items() if n not in replaced}
+    documents = without(layered.documents, replaced)
     documents.update(delta.documents)
-    texts = {n: t for n, t in layered.texts.items() if n not in replaced}
+    texts = without(layered.texts, replaced)
     texts.update(delta.texts)
     result = LayeredSnapshot(base=bottom, deleted=layered.deleted | in_base, delta=delta, documents=documents,
                              texts=texts, embedding_model_path=embedding_model_path or layered.embedding_model_path,
                              segments=layered.segments,
-                             segment_of={n: s for n, s in layered.segment_of.items() if n not in replaced},
+                             segment_of=without(layered.segment_of, replaced),
                              source_documents=_sources_after(layered, replaced, upserts))
     if len(delta.passages) > fold_limit(len(bottom.passages)):
         return result.whole(), added
@@ -260,8 +268,8 @@ def _merge_whole(base: IndexSnapshot, upserts: list[PreparedSource], removals: l
     passages, vector_pieces, ranges = _spliced(base, pieces)
     lexical = base.lexical.spliced([p if isinstance(p, tuple) else [r[3] for r in p] for p in pieces])
     params = base.vector_params  # the store changes the kind if the new size calls for another
-    documents = {n: e for n, e in base.documents.items() if n not in replaced}
-    texts = {n: t for n, t in base.texts.items() if n not in replaced}
+    documents = without(base.documents, replaced)
+    texts = without(base.texts, replaced)
     for u in upserts:
         for article in u.source.articles:
             documents[article.name] = _entry(u.source, article, u.counts[article.name])
@@ -276,7 +284,7 @@ def _merge_whole(base: IndexSnapshot, upserts: list[PreparedSource], removals: l
     snapshot = IndexSnapshot(spec=base.spec, passages=passages, vectors=vectors, documents=documents, texts=texts,
                              embedding_model_path=embedding_model_path or base.embedding_model_path,
                              faiss_index=index, vector_params=params, lexical=lexical, segments=base.segments,
-                             segment_of={n: s for n, s in base.segment_of.items() if n not in replaced},
+                             segment_of=without(base.segment_of, replaced),
                              row_ranges=ranges, source_documents=_sources_after(base, replaced, upserts))
     return snapshot, len(new_rows)
 

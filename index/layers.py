@@ -34,7 +34,7 @@ import numpy as np
 from core.types import Passage
 from index.lexical import Deleted, LexicalIndex
 from index.segments import DocumentEntry
-from index.snapshot import IndexSnapshot, IndexSpec, sources_of
+from index.snapshot import IndexSnapshot, IndexSpec, sources_of, without
 from index.vectors import VectorIndexParams, build, build_from_pieces, centroids_of, still_fits
 
 LAYERED_FROM = 100_000  # passages: a base at least this large is updated in layers
@@ -105,7 +105,7 @@ class LayeredSnapshot:
 
     def document_sizes(self) -> dict[str, int]:
         """Document -> its passages in this version."""
-        sizes = {n: b - a for n, (a, b) in self.base.document_rows().items() if n not in self.deleted}
+        sizes = without(self.base.document_sizes(), self.deleted)
         sizes.update(self.delta.document_sizes())
         return sizes
 

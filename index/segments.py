@@ -10,15 +10,18 @@ logarithmic in the size of the index; ``citeqa index --optimize`` folds them all
 Layout of one segment (``segments/<id>/``, written in ``segments/.tmp-<id>`` and renamed)::
 
     passages.npz     the passages, sorted by (document, start), as columns: start, end, document (an
-                     index into passages.json's list) and where each text ends in passages.txt
+                     index into passages.json's list), the byte where each text ends in passages.txt
+                     and where its time tags end in passages.tags (``index.passage_table``)
     passages.txt     their texts, one after the other (UTF-8)
-    passages.json    the documents they belong to and their time tags (and their ids, only when an id
-                     is not "<document>:<start>-<end>")
+    passages.tags    their time tags, one JSON list per passage, one after the other (UTF-8)
+    passages.json    the documents they belong to (and their ids, only when an id is not
+                     "<document>:<start>-<end>"); format 3 kept the time tags here and character ends
     vectors.npy      (n, dim) float32, row i belongs to passage i
     documents.json   {name: DocumentEntry} of the documents it holds
     texts.jsonl      extracted texts of its non-plain-text documents
     terms.json       the terms its passages hold (the columns of counts.npz)
-    counts.npz       BM25 term counts, passages x terms (sparse; ``index.lexical``)
+    counts.npz       BM25 term counts, passages x terms, sparse by term (CSC, 16-bit counts: as
+                     ``index.lexical`` searches them; format 3 stored them by passage)
     cells.npy        for a version searched by IVF: each vector's cell (segment.json names the centroids)
     segment.json     sizes, the documents it holds and the sha256 of each file above
 
@@ -33,6 +36,7 @@ import io
 import json
 import os
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +47,8 @@ import scipy.sparse as sp
 from core.errors import IndexCorrupt
 from core.files import fsync_dir, write_synced
 from core.types import DocumentMeta, Passage, TimeTag
+from index.lexical import COUNT_MAX
+from index.passage_table import PassageTable
 
 MERGE_FACTOR = 10  # segments of one size class (a power of ten of live passages) folded into one
 
@@ -87,49 +93,51 @@ class SegmentInfo:
 
 @dataclass(frozen=True)
 class SegmentData:
-    passages: list[Passage]
+    passages: PassageTable
     vectors: np.ndarray
     documents: dict[str, DocumentEntry]
     texts: dict[str, str]
     terms: list[str]  # columns of counts
-    counts: sp.csr_matrix  # BM25 term counts, one row per passage
+    counts: sp.spmatrix  # BM25 term counts, one row per passage (CSC, by term; CSR in format 3)
     cells: np.ndarray | None = None  # IVF cell of each vector, under the centroids ``SegmentInfo.cells_of``
 
 
 def passage_columns(passages: Sequence[Passage]) -> dict[str, bytes]:
-    """The files of ``passages`` in a segment, as columns: parsing them back costs one decode of all the
-    texts and one JSON document, not one per passage."""
-    documents: dict[str, int] = {}
-    doc = np.fromiter((documents.setdefault(p.file, len(documents)) for p in passages), dtype=np.int32,
-                      count=len(passages))
-    text = "".join(p.text for p in passages)
-    ends = np.cumsum(np.fromiter((len(p.text) for p in passages), dtype=np.int64, count=len(passages)))
+    """The files of ``passages`` in a segment, as columns (``index.passage_table``): reading them back
+    makes no Python object per passage."""
+    table = PassageTable.of(passages)
     columns = io.BytesIO()
-    np.savez(columns, start=np.fromiter((p.start for p in passages), np.int64, len(passages)),
-             end=np.fromiter((p.end for p in passages), np.int64, len(passages)), document=doc, text_end=ends)
-    record: dict = {"documents": list(documents),
-                    "times": [[list(asdict(t).values()) for t in p.times] for p in passages]}
-    if any(p.id != f"{p.file}:{p.start}-{p.end}" for p in passages):
-        record["ids"] = [p.id for p in passages]
-    return {"passages.npz": columns.getvalue(), "passages.txt": text.encode("utf-8"),
+    np.savez(columns, start=table.start, end=table.end, document=table.document, text_byte_end=table.text_end,
+             tag_end=table.tag_end)
+    record: dict = {"documents": table.names}
+    if table.ids is not None:
+        record["ids"] = table.ids
+    return {"passages.npz": columns.getvalue(), "passages.txt": table.text, "passages.tags": table.tags,
             "passages.json": json.dumps(record, ensure_ascii=False).encode("utf-8")}
 
 
-def passages_from_columns(blobs: dict[str, bytes]) -> list[Passage]:
+def passages_from_columns(blobs: dict[str, bytes]) -> PassageTable:
+    """The passages of a segment's files, as a table (a segment written before format 4: its texts decoded
+    into one string and its time tags parsed as one list)."""
     columns = np.load(io.BytesIO(blobs["passages.npz"]), allow_pickle=False)
     record = json.loads(blobs["passages.json"])
-    text = blobs["passages.txt"].decode("utf-8")
-    names = record["documents"]
-    ends = columns["text_end"].tolist()
-    begins = [0] + ends[:-1]
     ids = record.get("ids")
-    passages = []
-    for i, (d, start, end, a, b, times) in enumerate(zip(columns["document"].tolist(), columns["start"].tolist(),
-                                                         columns["end"].tolist(), begins, ends, record["times"])):
-        name = names[d]
-        passages.append(Passage(id=ids[i] if ids else f"{name}:{start}-{end}", file=name, start=start, end=end,
-                                text=text[a:b], times=tuple(TimeTag(*t) for t in times)))
-    return passages
+    if "text_byte_end" in columns:
+        text: bytes | str = blobs["passages.txt"]
+        ends, tag_ends = columns["text_byte_end"], columns["tag_end"]
+        tags, times_list = blobs["passages.tags"], None
+        if len(tag_ends) and int(tag_ends[-1]) != len(tags):
+            raise ValueError(f"time tags end at byte {int(tag_ends[-1])} of {len(tags)}")
+    else:  # format 3
+        text, ends = blobs["passages.txt"].decode("utf-8"), columns["text_end"]
+        tags, tag_ends, times_list = b"", None, record["times"]
+    if len(ends) and int(ends[-1]) != len(text):
+        raise ValueError(f"texts end at {int(ends[-1])} of {len(text)}")
+    begins = np.concatenate([np.zeros(1, np.int64), ends[:-1]]) if len(ends) else ends
+    tag_begins = (np.concatenate([np.zeros(1, np.int64), tag_ends[:-1]]) if len(tag_ends) else tag_ends
+                  ) if tag_ends is not None else None
+    return PassageTable(list(map(sys.intern, record["documents"])), columns["document"], columns["start"], columns["end"], text, begins,
+                        ends, tags, tag_begins, tag_ends, times_list, ids)
 
 
 def passage_of(record: dict) -> Passage:
@@ -147,6 +155,19 @@ def read_texts(data: bytes) -> dict[str, str]:
     return {r["name"]: r["text"] for r in map(json.loads, data.decode("utf-8").splitlines())}
 
 
+def npy_view(data: bytes) -> np.ndarray:
+    """The array of a ``.npy`` file's bytes, read in place (no copy; read-only)."""
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    if version not in ((1, 0), (2, 0)):
+        return np.load(io.BytesIO(data), allow_pickle=False)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(stream)
+    if dtype.hasobject or fortran:
+        raise ValueError("vectors.npy holds objects or a Fortran-ordered array")
+    return np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=stream.tell()).reshape(shape)
+
+
 def npy_bytes(array: np.ndarray, dtype: type = np.float32) -> bytes:
     """An array (as ``dtype``) as the bytes of a ``.npy`` file."""
     buffer = io.BytesIO()
@@ -154,9 +175,14 @@ def npy_bytes(array: np.ndarray, dtype: type = np.float32) -> bytes:
     return buffer.getvalue()
 
 
-def _npz_bytes(counts: sp.csr_matrix) -> bytes:
+def _npz_bytes(counts: sp.spmatrix) -> bytes:
+    """Term counts as a segment stores them (format 4): by term (CSC), 16-bit counts, as ``index.lexical``
+    holds them in memory, so a version of one segment is searched without converting its counts."""
+    by_term = counts.tocsc()
+    by_term = sp.csc_matrix((np.minimum(by_term.data, COUNT_MAX).astype(np.uint16), by_term.indices.astype(np.int32),
+                             by_term.indptr.astype(np.int64)), shape=by_term.shape)
     buffer = io.BytesIO()
-    sp.save_npz(buffer, counts.tocsr(), compressed=False)
+    sp.save_npz(buffer, by_term, compressed=False)
     return buffer.getvalue()
 
 
@@ -167,6 +193,7 @@ def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passag
     """Write one segment durably (in a temporary folder, renamed into place); nothing is left on failure."""
     tmp = segments_dir / f".tmp-{segment_id}"
     final = segments_dir / segment_id
+    passages = PassageTable.of(passages)
     tmp.mkdir(parents=True)
     try:
         files = {
@@ -180,7 +207,7 @@ def write_segment(segments_dir: Path, segment_id: str, passages: Sequence[Passag
         }
         if cells is not None:
             files["cells.npy"] = write_synced(tmp / "cells.npy", npy_bytes(cells[1], np.int64))
-        names = sorted(set(documents) | {p.file for p in passages})
+        names = sorted(set(documents) | passages.documents_held())
         record = {"id": segment_id, "passages": len(passages), "documents": names, "files": files,
                   "cells_of": cells[0] if cells is not None else ""}
         digest = write_synced(tmp / "segment.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
@@ -213,7 +240,7 @@ def read_segment_info(segments_dir: Path, segment_id: str, digest: str) -> Segme
     try:
         record = json.loads(data)
         return SegmentInfo(id=segment_id, digest=digest, passages=int(record["passages"]),
-                           documents=frozenset(record["documents"]), files=dict(record["files"]),
+                           documents=frozenset(map(sys.intern, record["documents"])), files=dict(record["files"]),
                            cells_of=str(record.get("cells_of", "")))
     except (ValueError, KeyError, TypeError) as exc:
         raise _refuse(folder, f"has a garbled segment.json ({exc})") from None
@@ -242,11 +269,11 @@ def read_segment(segments_dir: Path, info: SegmentInfo, dim: int) -> SegmentData
     blobs = read_checked(folder, info.files)
     try:
         passages = passages_from_columns(blobs)
-        vectors = np.load(io.BytesIO(blobs["vectors.npy"]), allow_pickle=False)
-        documents = {name: DocumentEntry(**entry) for name, entry in json.loads(blobs["documents.json"]).items()}
+        vectors = npy_view(blobs["vectors.npy"])
+        documents = {sys.intern(name): DocumentEntry(**entry) for name, entry in json.loads(blobs["documents.json"]).items()}
         texts = read_texts(blobs["texts.jsonl"])
         terms = json.loads(blobs["terms.json"])
-        counts = sp.load_npz(io.BytesIO(blobs["counts.npz"])).tocsr()
+        counts = sp.load_npz(io.BytesIO(blobs["counts.npz"]))  # by term (format 4) or by passage (format 3)
         cells = np.load(io.BytesIO(blobs["cells.npy"]), allow_pickle=False) if "cells.npy" in blobs else None
     except (KeyError, ValueError, TypeError, OSError, IndexError) as exc:
         raise _refuse(folder, f"cannot be read ({exc})") from None

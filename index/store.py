@@ -31,9 +31,11 @@ import dataclasses
 import fcntl
 import hashlib
 import io
+import itertools
 import json
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,12 +51,13 @@ from core.files import fsync_dir, write_atomically, write_synced
 from core.types import Passage
 from index import layers
 from index.lexical import LexicalIndex
+from index.passage_table import PassageTable, concat
 from index.segments import (DocumentEntry, SegmentInfo, merge_plan, npy_bytes, passage_of, read_checked,
                             read_segment, read_segment_info, read_texts, write_segment)
-from index.snapshot import FORMAT_VERSION, IndexSnapshot, IndexSpec
+from index.snapshot import FORMAT_VERSION, IndexSnapshot, IndexSpec, without
 from index.vectors import Setting, VectorIndexParams, build_from_pieces, choose, configure
 
-READABLE_FORMATS = (2, 3)
+READABLE_FORMATS = (2, 3, 4)
 KEEP_OLD_VERSIONS = 1  # superseded versions kept for processes still reading them
 
 __all__ = ["DocumentEntry", "FaissStore", "IndexSnapshot", "IndexSpec"]
@@ -165,25 +168,32 @@ class FaissStore:
         self.versions_dir.mkdir(exist_ok=True)
         self.segments_dir.mkdir(exist_ok=True)
         snapshot = snapshot.with_vector_index(choose(snapshot.passage_count, self.vector_index))
+        # bookkeeping over every document, in set and dict operations (a Python pass per document costs
+        # about a second at 200,000 documents on this machine)
         size = snapshot.document_sizes()
-        names = set(snapshot.documents) | set(size)
+        names = snapshot.documents.keys() | size.keys()
         digests = self._live_digests()
         held: dict[str, set[str]] = {}  # segment -> its documents still live
+        segment_get = snapshot.segment_of.get
         for name in names:
-            segment = snapshot.segment_of.get(name)
+            segment = segment_get(name)
             if segment in digests:
                 held.setdefault(segment, set()).add(name)
         order = [s for s in snapshot.segments if s in held]
         infos = {s: self._info(s, digests[s]) for s in order}
-        live_rows = {s: sum(size.get(n, 0) for n in held[s]) for s in order}
-        fresh = sum(size.get(n, 0) for n in names if snapshot.segment_of.get(n) not in held)
+        size_of = size.get
+        live_rows = {s: sum(map(size_of, held[s], itertools.repeat(0))) for s in order}
+        unheld = names.difference(*held.values())
+        fresh = sum(map(size_of, unheld, itertools.repeat(0)))
         pending = [("", fresh, fresh)] if fresh else []  # the segment about to be written counts in its class
         folded = set(order) if optimize else merge_plan([(s, infos[s].passages, live_rows[s]) for s in order]
                                                         + pending) - {""}
         kept = [s for s in order if s not in folded]
-        written = sorted(n for n in names if snapshot.segment_of.get(n) not in kept)
+        written = sorted(unheld.union(*(docs for s, docs in held.items() if s not in kept)))
         version = _new_name()
-        segment_of = {n: s for n, s in snapshot.segment_of.items() if s in kept and n in names}
+        segment_of: dict[str, str] = {}
+        for s in kept:
+            segment_of.update(dict.fromkeys(held[s], s))
         entries = [{"id": s, "digest": infos[s].digest, "passages": live_rows[s],
                     "deleted": sorted(infos[s].documents - held[s])} for s in kept]
         tmp = self.index_dir / f".tmp-{version}"
@@ -325,7 +335,8 @@ class FaissStore:
         try:
             if not isinstance(manifest["segments"], list):
                 raise TypeError("'segments' must be a list")
-            entries = [(str(e["id"]), str(e["digest"]), frozenset(e.get("deleted", ()))) for e in manifest["segments"]]
+            entries = [(str(e["id"]), str(e["digest"]), frozenset(map(sys.intern, e.get("deleted", ()))))
+                       for e in manifest["segments"]]
         except (KeyError, TypeError) as exc:
             raise IndexCorrupt(f"index manifest in {folder} garbles its segments ({exc}); rebuild with `citeqa index`"
                                ) from None
@@ -343,11 +354,11 @@ class FaissStore:
                 segment_id, info, data, deleted = loaded[big]
                 base = self._assemble([(segment_id, info, data, frozenset())], folder, blobs, common, manifest)
                 delta = self._assemble(rest, folder, blobs, common, manifest)
-                documents = {n: e for n, e in base.documents.items() if n not in deleted}
+                documents = without(base.documents, deleted)
                 documents.update(delta.documents)
-                texts = {n: t for n, t in base.texts.items() if n not in deleted}
+                texts = without(base.texts, deleted)
                 texts.update(delta.texts)
-                segment_of = {n: s for n, s in base.segment_of.items() if n not in deleted}
+                segment_of = without(base.segment_of, deleted)
                 segment_of.update(delta.segment_of)
                 return layers.LayeredSnapshot(base=base, deleted=deleted, delta=delta, documents=documents, texts=texts,
                                        version=common["version"], built_at=common["built_at"],
@@ -360,7 +371,7 @@ class FaissStore:
                   holds: Callable[[str], bool] | None = None) -> IndexSnapshot:
         """One snapshot of the live rows of ``loaded`` segments ((id, info, data, deleted documents) each)."""
         spec: IndexSpec = common["spec"]
-        passages: list[Passage] = []
+        tables: list[PassageTable] = []
         vectors: list[np.ndarray] = []
         documents: dict[str, DocumentEntry] = {}
         texts: dict[str, str] = {}
@@ -370,30 +381,40 @@ class FaissStore:
         centroid_digest = manifest["files"].get("ivf_centroids.npy", "")
         for segment_id, info, data, deleted in loaded:
             dropped = deleted  # documents of the segment the version deleted
+            table = data.passages
             if holds is not None:  # a part: the passages of other documents are left out as if deleted
-                deleted = deleted | {n for n in {p.file for p in data.passages} if not holds(n)}
+                deleted = deleted | {n for n in table.documents_held() if not holds(n)}
             every = not deleted
-            keep = slice(None) if every else [i for i, p in enumerate(data.passages) if p.file not in deleted]
+            if every:
+                keep = slice(None)
+            else:
+                gone = np.array([n in deleted for n in table.names], dtype=bool)
+                keep = np.flatnonzero(~gone[table.document]) if len(table) else np.zeros(0, np.int64)
             known = data.cells is not None and centroid_digest and info.cells_of == centroid_digest
-            live = len(data.passages) if every else len(keep)
+            live = len(table) if every else len(keep)
             cells.append(data.cells[keep] if known else np.full(live, -1, dtype=np.int64))
-            passages += data.passages if every else [data.passages[i] for i in keep]
+            tables.append(table if every else table.take(keep))
             vectors.append(data.vectors[keep])
-            counts.append((data.terms, data.counts[keep]))
+            counts.append((data.terms, data.counts if every else data.counts[keep]))  # (a slice copies a sparse matrix)
             for name, entry in data.documents.items():
                 if name not in dropped:
                     documents[name] = entry
             texts.update({n: t for n, t in data.texts.items() if n not in dropped})
             segment_of.update({n: segment_id for n in info.documents - dropped})
+        passages = concat(tables)
         # each segment's rows are sorted; only several segments need sorting together
-        order = list(range(len(passages))) if len(loaded) == 1 else sorted(
-            range(len(passages)), key=lambda i: (passages[i].file, passages[i].start))
+        order = None
+        if len(loaded) > 1 and len(passages):
+            rank, start = passages.sort_keys()
+            order = np.lexsort((start, rank))
+            if (order == np.arange(len(order))).all():
+                order = None
         matrix = vectors[0] if len(vectors) == 1 else (np.concatenate(vectors) if vectors
                                                        else np.zeros((0, spec.dim), np.float32))
-        permuted = order != list(range(len(order)))
+        permuted = order is not None
         if permuted:
-            passages, matrix = [passages[i] for i in order], matrix[order]
-        lexical = LexicalIndex.from_segments(counts, np.asarray(order, dtype=np.int64) if permuted else None)
+            passages, matrix = passages.take(order), matrix[order]
+        lexical = LexicalIndex.from_segments(counts, order)
         params: VectorIndexParams = common["vector_params"]
         index = None
         row_cells = None

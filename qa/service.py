@@ -124,7 +124,7 @@ class QAService:
         else:
             retriever = HybridRetriever(snapshot, self.embedder)
         if not snapshot.part:  # what the first update needs, worked out now rather than under the writer lock
-            (snapshot.base if isinstance(snapshot, LayeredSnapshot) else snapshot).document_rows()
+            (snapshot.base if isinstance(snapshot, LayeredSnapshot) else snapshot).document_sizes()  # and rows
             snapshot.documents_by_source()
         with self._swap_lock:
             self._retriever = retriever

@@ -77,3 +77,24 @@ def test_the_top_rows_are_those_of_a_full_stable_sort():
         positive = np.flatnonzero(scores > 0)
         expected = positive[np.argsort(-scores[positive], kind="stable")][:depth]
         assert top_rows(scores, depth).tolist() == expected.tolist()
+
+
+def test_a_segment_stored_by_term_or_by_passage_gives_the_same_index(passages, tmp_path):
+    """Format 4 stores a segment's counts by term (CSC, 16 bits; one segment is searched as it is read),
+    format 3 by passage (CSR): both are read into the same index."""
+    import io
+
+    import scipy.sparse as sp
+
+    from index.segments import _npz_bytes
+
+    terms, counts = LexicalIndex.from_tokens(passages).to_segment(np.arange(len(passages)))
+    stored = sp.load_npz(io.BytesIO(_npz_bytes(counts)))
+    assert isinstance(stored, sp.csc_matrix) and stored.dtype == np.uint16
+    by_term = LexicalIndex.from_segments([(terms, stored)])
+    by_passage = LexicalIndex.from_segments([(terms, counts.tocsr())])
+    for question in QUERIES:
+        query = bm25_tokens(question)
+        assert np.array_equal(by_term.scores(query), by_passage.scores(query))
+        assert by_term.rank(question, 10) == by_passage.rank(question, 10)
+    assert [by_term.tokens_of(i) for i in range(len(passages))] == [{t: p.count(t) for t in p} for p in passages]

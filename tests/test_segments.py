@@ -203,7 +203,7 @@ def test_a_version_written_before_segments_loads_and_is_turned_into_a_segment(co
     service.reload()
     service.corpus.upsert("ulsan.txt", article("Ulsan").encode())  # the next write: format 3, one new segment
     manifest = store.read_manifest()
-    assert manifest["format_version"] == 3 and len(manifest["segments"]) == 1
+    assert manifest["format_version"] == 4 and len(manifest["segments"]) == 1
     assert set(store.load().documents) == set(current.documents) | {"ulsan.txt"}
 
 

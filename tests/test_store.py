@@ -40,7 +40,7 @@ def test_build_writes_manifest_and_loads(built, embedder, corpus):
     manifest = store.read_manifest()
     assert manifest["embedding_model"]["dim"] == 384
     assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 2}
-    assert manifest["format_version"] == 3 and manifest["built_at"]
+    assert manifest["format_version"] == 4 and manifest["built_at"]
     assert [s["passages"] for s in manifest["segments"]] == [report.passages]  # a first build: one segment
     snap = store.load(spec_of(embedder))
     assert set(snap.documents) == {p.name for p in corpus.glob("*.txt")}
@@ -49,6 +49,11 @@ def test_build_writes_manifest_and_loads(built, embedder, corpus):
 
         assert entry.sha256 == hashlib.sha256((corpus / name).read_bytes()).hexdigest()
     assert len(snap.passages) == report.passages == snap.faiss_index.ntotal
+    from index.passage_table import PassageTable
+
+    assert isinstance(snap.passages, PassageTable)  # columns, no Python object per passage
+    for p in snap.passages:  # each passage made on demand is the file's own text
+        assert (corpus / p.file).read_text(encoding="utf-8")[p.start:p.end] == p.text
     assert [(p.file, p.start) for p in snap.passages] == sorted((p.file, p.start) for p in snap.passages)
     # vectors are normalized: a passage is its own nearest neighbour
     _, ids = snap.search(snap.vectors[:3], 1)
