@@ -106,17 +106,16 @@ def make_archive(n: int, folder: Path) -> dict:
 def measure(folder: Path, questions: list[str]) -> dict:
     """Run in a fresh process: load, memory, retrieval, ask and update figures of one archive."""
     from core.settings import Settings
-    from index.store import FaissStore
     from qa.service import QAService
 
     settings = Settings(corpus_dir=folder / "corpus", index_dir=folder / "index", answer_cache_size=0,
                         reading_cache_size=0)
+    service = QAService(settings)  # (models not loaded yet)
     base_rss = rss_mb()
     started = time.perf_counter()
-    snapshot = FaissStore(settings.index_dir, settings.vector_index).load()
-    load_s = time.perf_counter() - started
+    snapshot = service.store.load()  # through the service's own store, as `citeqa serve` loads (it keeps
+    load_s = time.perf_counter() - started  # what it read of the segments for the next write)
     index_rss = rss_mb() - base_rss
-    service = QAService(settings)
     service.warm_up(load_index=False)
     service.use_snapshot(snapshot)
     retrieve_ms, ask_ms = [], []
