@@ -136,23 +136,47 @@ def padded(rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]], mu
 
 
 class OnnxModel:
-    """An onnxruntime session over one exported graph: ``run(ids, mask, types)`` -> its outputs as numpy."""
+    """An onnxruntime session over one exported graph: ``run(ids, mask, types)`` -> its outputs as numpy.
 
-    def __init__(self, path: Path, threads: int = 0) -> None:
-        import onnxruntime as ort
+    With ``one_thread_when_busy`` (and every core, ``threads`` 0, on a machine of several), a second
+    session of one thread is kept for runs that start while another is in progress: two questions read
+    at once then use one core each instead of sharing one pool of every core (8 askers on 2 cores:
+    +15-25 % questions/s, bench.load), while a question read alone still gets every core. Both
+    sessions give the same numbers (the same kernels, partitioned over rows; checked in
+    ``tests/test_reader_runtime.py``)."""
 
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # idle threads sleep instead of spinning: the embedder's and the reader's pools run one after the
-        # other on the same cores, and spinning ones slowed the next (reading 6 passages, interleaved
-        # runs on a quiet CPU: p50 160 ms without spinning, 178-200 ms with, torch 182 ms)
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    def __init__(self, path: Path, threads: int = 0, one_thread_when_busy: bool = False) -> None:
         self.path = path
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = _session(path, threads)
+        self._single = (_session(path, 1) if one_thread_when_busy and threads == 0 and (os.cpu_count() or 1) > 1
+                        else None)
+        self._running = 0
+        self._lock = threading.Lock()
 
     def run(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray) -> list[np.ndarray]:
-        return self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask,
-                                        "token_type_ids": token_type_ids})
+        feeds = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+        if self._single is None:
+            return self._session.run(None, feeds)
+        with self._lock:
+            session = self._session if self._running == 0 else self._single
+            self._running += 1
+        try:
+            return session.run(None, feeds)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # idle threads sleep instead of spinning: the embedder's and the reader's pools run one after the
+    # other on the same cores, and spinning ones slowed the next (reading 6 passages, interleaved
+    # runs on a quiet CPU: p50 160 ms without spinning, 178-200 ms with, torch 182 ms)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

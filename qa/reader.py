@@ -212,7 +212,8 @@ def onnx_logits(model_dir: str, precision: str, threads: int, cache_dir: Path) -
     """Start and end logits of a padded batch, computed by onnxruntime."""
     from core.onnx_models import OnnxModel, cached_onnx
 
-    model = OnnxModel(cached_onnx(model_dir, "reader", precision == "int8", cache_dir), threads)
+    model = OnnxModel(cached_onnx(model_dir, "reader", precision == "int8", cache_dir), threads,
+                      one_thread_when_busy=True)
 
     def logits(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         start, end = model.run(ids, mask, types)[:2]

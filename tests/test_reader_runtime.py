@@ -134,3 +134,32 @@ print(json.dumps({{"answer": result.answers[0].text if result.answers else None,
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["loaded"] == []
     assert seen["answer"] == service.ask("How far did the missile fly on November 7?").answers[0].text
+
+
+def test_a_run_started_while_another_runs_gives_the_same_logits(settings):
+    """The reader keeps a one-thread session for runs that start while another is in progress
+    (core.onnx_models.OnnxModel): its numbers are those of the session of every core, so an answer does
+    not depend on how busy the server was."""
+    import threading
+
+    from core.onnx_models import OnnxModel, padded
+    from qa.windows import WindowTokenizer
+    from pathlib import Path
+
+    path = cached_onnx(reader_model_path(), "reader", False, settings.model_cache_dir)
+    model = OnnxModel(path, threads=0, one_thread_when_busy=True)
+    assert model._single is not None
+    windows = WindowTokenizer(Path(reader_model_path()) / "tokenizer.json", 256, 128, 64)
+    encoded = windows.encode("How far did the missile fly?", seed_texts())
+    batch = padded(encoded.input_ids, encoded.type_ids)
+    alone = model._session.run(None, dict(zip(("input_ids", "attention_mask", "token_type_ids"), batch)))
+    single = model._single.run(None, dict(zip(("input_ids", "attention_mask", "token_type_ids"), batch)))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, single))
+    results: list = [None] * 4
+    threads = [threading.Thread(target=lambda k=k: results.__setitem__(k, model.run(*batch))) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(r[0], alone[0]) and np.array_equal(r[1], alone[1]) for r in results)
+    assert model._running == 0

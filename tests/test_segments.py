@@ -280,3 +280,58 @@ def test_sources_of_many_articles_stay_right_across_updates(tmp_path):
     service.corpus.remove("export.jsonl")
     assert "export.jsonl" not in service.snapshot.documents_by_source()
     assert dict(service.snapshot.document_rows()) == dict(service.store.load().document_rows())
+
+
+def test_a_version_of_format_3_loads_and_takes_updates(corpus, tmp_path):
+    """Segments written before passages were columns with byte offsets (format 3: character offsets, the
+    time tags in passages.json, term counts by passage) load as they are; an update writes its segment in
+    format 4 beside them, and the version reads the same."""
+    import hashlib
+    import io
+
+    import scipy.sparse as sp
+
+    from index.segments import passages_from_columns
+    from tests.test_passage_table import format_3_blobs
+
+    (corpus / "jeonju.txt").write_text(article("Jeonju", " Café owners — “delighted” 😀 — said so on Nov. 7."),
+                                       encoding="utf-8")
+    service = service_for(corpus, tmp_path / "index")
+    service.build_index()
+    store = service.store
+    current = store.load()
+    assert any(ord(ch) > 0xFFFF for p in current.passages for ch in p.text)  # bytes, characters and UTF-16 differ
+    manifest = store.read_manifest()
+    for entry in manifest["segments"]:  # each segment rewritten by hand in the layout of format 3
+        folder = store.segments_dir / entry["id"]
+        record = json.loads((folder / "segment.json").read_text())
+        table = passages_from_columns({n: (folder / n).read_bytes() for n in
+                                       ("passages.npz", "passages.txt", "passages.tags", "passages.json")})
+        blobs = format_3_blobs(list(table))
+        by_passage = io.BytesIO()
+        sp.save_npz(by_passage, sp.load_npz(folder / "counts.npz").tocsr().astype(np.int32), compressed=False)
+        blobs["counts.npz"] = by_passage.getvalue()
+        (folder / "passages.tags").unlink()
+        del record["files"]["passages.tags"]
+        for name, data in blobs.items():
+            (folder / name).write_bytes(data)
+            record["files"][name] = hashlib.sha256(data).hexdigest()
+        data = json.dumps(record).encode("utf-8")
+        (folder / "segment.json").write_bytes(data)
+        entry["digest"] = hashlib.sha256(data).hexdigest()
+    manifest["format_version"] = 3
+    (store.versions_dir / store.current_version() / "manifest.json").write_text(json.dumps(manifest))
+
+    loaded = FaissStore(store.index_dir).load()
+    assert loaded.passages.times_list is not None  # read as format 3
+    same_index(loaded, current)
+    service.reload()
+    service.corpus.upsert("ulsan.txt", article("Ulsan").encode())
+    manifest = store.read_manifest()
+    assert manifest["format_version"] == 4 and len(manifest["segments"]) == 2
+    after = FaissStore(store.index_dir).load()
+    assert set(after.documents) == set(current.documents) | {"ulsan.txt"}
+    kept = [p for p in after.passages if p.file != "ulsan.txt"]
+    assert kept == list(current.passages)
+    service.corpus.remove("jeonju.txt")
+    assert [p for p in FaissStore(store.index_dir).load().passages if p.file == "jeonju.txt"] == []
