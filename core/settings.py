@@ -110,7 +110,8 @@ class Settings(BaseSettings):
     embedder_precision: Literal["fp32", "int8"] = Field(
         "fp32", description="embedder arithmetic (onnx only): int8 quantizes its matrix products (faster indexing); "
         "an index is tied to the precision that built it (another one rebuilds it)")
-    threads: int = Field(0, ge=0, description="threads per model (torch / onnxruntime); 0 = all cores")
+    threads: int = Field(0, ge=0, description="threads per model (torch / onnxruntime); 0 = all cores (the onnx "
+                         "reader then also keeps a one-thread session for a question read while another is)")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
