@@ -48,7 +48,6 @@ import numpy as np
 
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotReady, WriteConflict
 from core.files import fsync_dir, write_atomically, write_synced
-from core.types import Passage
 from index import layers
 from index.lexical import LexicalIndex
 from index.passage_table import PassageTable, concat
