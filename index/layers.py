@@ -33,6 +33,7 @@ import numpy as np
 
 from core.types import Passage
 from index.lexical import Deleted, LexicalIndex
+from index.passage_table import PassageTable, joined, table_of
 from index.segments import DocumentEntry
 from index.snapshot import IndexSnapshot, IndexSpec, sources_of, without
 from index.vectors import VectorIndexParams, build, build_from_pieces, centroids_of, still_fits
@@ -119,21 +120,21 @@ class LayeredSnapshot:
         return [(self.base, self.dead if len(self.dead.rows) else None), (self.delta, None)]
 
     # ------------------------------------------------------------------ rows, for writing and folding
-    def segment_rows(self, names: list[str]) -> tuple[list[Passage], np.ndarray, tuple[list[str], object],
+    def segment_rows(self, names: list[str]) -> tuple[PassageTable, np.ndarray, tuple[list[str], object],
                                                       np.ndarray | None]:
         """The passages of documents ``names`` from both layers, sorted by (document, start), with their vectors,
         term counts (``LexicalIndex.to_segment``) and IVF cells: what a segment of them stores."""
         passages, vectors, lexical, cells = self._rows(names)
         return passages, vectors, lexical.to_segment(np.arange(len(passages))), cells
 
-    def _rows(self, names: list[str]) -> tuple[list[Passage], np.ndarray, LexicalIndex, np.ndarray | None]:
+    def _rows(self, names: list[str]) -> tuple[PassageTable, np.ndarray, LexicalIndex, np.ndarray | None]:
         parts = []
         for layer, dead_names in ((self.base, self.deleted), (self.delta, frozenset())):
             parts.append((layer, layer.rows_of(n for n in names if n not in dead_names)))
-        passages = [layer.passages[i] for layer, rows in parts for i in rows]
-        order = np.array(sorted(range(len(passages)), key=lambda i: (passages[i].file, passages[i].start)),
-                         dtype=np.int64)
-        passages = [passages[i] for i in order]
+        passages = joined([table_of(layer.passages, rows) for layer, rows in parts])
+        rank, start = passages.sort_keys()
+        order = np.lexsort((start, rank))  # by (document, start), as a whole snapshot holds them
+        passages = passages.take(order)
         vectors = np.concatenate([layer.vectors[rows] for layer, rows in parts])[order]
         lexical = LexicalIndex.from_segments([layer.lexical.to_segment(rows) for layer, rows in parts], order)
         cells = None
@@ -151,9 +152,7 @@ class LayeredSnapshot:
         passages, vectors, lexical, cells = self._rows(names)
         index = build_from_pieces([vectors], self.spec.dim, self.vector_params, centroids_of(self.base.faiss_index),
                                   [cells] if cells is not None else None)
-        ranges: dict[str, tuple[int, int]] = {}
-        for i, passage in enumerate(passages):
-            ranges[passage.file] = (ranges.get(passage.file, (i, i))[0], i + 1)
+        ranges = passages.document_rows()
         return IndexSnapshot(spec=self.spec, passages=passages, vectors=vectors, documents=self.documents,
                              texts=self.texts, version=self.version, built_at=self.built_at,
                              embedding_model_path=self.embedding_model_path, faiss_index=index, lexical=lexical,

@@ -179,6 +179,13 @@ class PassageTable(Sequence[Passage]):
         return rank[self.document], self.start
 
 
+def table_of(passages: Sequence[Passage], rows: np.ndarray) -> PassageTable:
+    """The rows ``rows`` of ``passages`` as a table (a view of it when ``passages`` is a table)."""
+    if isinstance(passages, PassageTable):
+        return passages.take(rows)
+    return PassageTable.of([passages[i] for i in np.asarray(rows, dtype=np.int64).tolist()])
+
+
 def concat(tables: Sequence[PassageTable]) -> PassageTable:
     """One table of the rows of ``tables`` in turn (a single table is returned as it is)."""
     return tables[0] if len(tables) == 1 else joined(tables)

@@ -16,7 +16,7 @@ from core.errors import IndexCorrupt
 from core.types import Passage
 from index.chunking import CLEANING_VERSION
 from index.lexical import LexicalIndex
-from index.passage_table import PassageTable
+from index.passage_table import PassageTable, table_of
 from index.segments import DocumentEntry
 from index.vectors import FLAT, VectorIndexParams, build, cells_of, centroids_of, search, still_fits, stored_vectors
 
@@ -109,6 +109,11 @@ class IndexSnapshot:
             object.__setattr__(self, "row_ranges", ranges)
         return self.row_ranges
 
+    def file_of(self, row: int) -> str:
+        """The document of a row (without making its passage, for a table)."""
+        passages = self.passages
+        return passages.file_of(row) if isinstance(passages, PassageTable) else passages[row].file
+
     def documents_by_source(self) -> Mapping[str, frozenset[str]]:
         """Source file -> the documents read from it."""
         if self.source_documents is None:
@@ -161,13 +166,13 @@ class IndexSnapshot:
             object.__setattr__(self, "row_cells", cells_of(self.faiss_index))
         return self.row_cells
 
-    def segment_rows(self, names: list[str]) -> tuple[list[Passage], np.ndarray, tuple[list[str], object],
+    def segment_rows(self, names: list[str]) -> tuple[PassageTable, np.ndarray, tuple[list[str], object],
                                                       np.ndarray | None]:
         """The passages of documents ``names`` (in row order), their vectors, term counts (``LexicalIndex.to_segment``)
         and IVF cells: what a segment of them stores."""
         take = self.rows_of(names)
         cells = self.cells()
-        return ([self.passages[i] for i in take], self.vectors[take], self.lexical.to_segment(take),
+        return (table_of(self.passages, take), self.vectors[take], self.lexical.to_segment(take),
                 cells[take] if cells is not None else None)
 
 

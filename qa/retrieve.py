@@ -108,7 +108,7 @@ class HybridRetriever:
         scores, dense_ids = self.snapshot.search(query, depth, rows=rows)
         dense = [i for _, i in sorted((-float(s), int(i)) for s, i in zip(scores[0], dense_ids[0]) if i >= 0)]
         lexical = self.snapshot.lexical.rank(question, depth, rows=rows)
-        best = fuse(dense, lexical, top_k, self.rrf_k, lambda i: passages[i].file,
+        best = fuse(dense, lexical, top_k, self.rrf_k, self.snapshot.file_of,
                     (lambda i: agrees(passages[i])) if agrees is not None else None, extra)
         similarity = self.snapshot.vectors[best] @ query[0] if best else []
         return [ScoredPassage(passages[i], float(sim)) for i, sim in zip(best, similarity)]

@@ -175,11 +175,16 @@ def test_questions_asked_through_ray_serve_replicas_get_the_single_process_answe
                 assert (got["no_answer"] is None) == (expected.no_answer is None)
         assert httpx.post(f"{url}/v1/ask", json={"question": ""}, timeout=10).status_code == 400
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        interrupt(proc)
+
+
+def interrupt(proc: subprocess.Popen) -> None:
+    """Stop a `citeqa serve --ray` as Ctrl-C would (it undeploys), killing it if it takes too long."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def wait_ready(url: str, proc: subprocess.Popen, times: int, timeout_s: float = 150) -> None:
@@ -255,11 +260,7 @@ def test_an_index_held_in_shards_by_ray_actors_answers_like_one_process(cluster,
         got = httpx.post(f"{url}/v1/ask", json={"question": question}, timeout=60).json()
         assert [a["text"] for a in got["answers"]] == [a.text for a in expected.answers]
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        interrupt(proc)
 
 
 def test_replicas_get_the_api_key_itself():
