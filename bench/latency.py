@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--squad-sample", type=int, default=200, help="SQuAD open-mode questions (0: skip SQuAD)")
     p.add_argument("--repeats", type=int, default=2, help="times each seed question is asked")
     p.add_argument("--out", type=Path, default=Path("bench/results/latency"))
-    p.add_argument("--configs", nargs="*", default=list(CONFIGS), help="a subset of the configurations")
+    p.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=list(CONFIGS), metavar="NAME",
+                   help="a subset of the configurations")
     args = p.parse_args(argv)
 
     from core.settings import Settings

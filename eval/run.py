@@ -133,19 +133,37 @@ def _check_citations(answers: Sequence[Answer], original: Callable[[str], str | 
 
 
 class CorpusTexts:
-    """Original file texts of a corpus folder, decoded as citeqa decodes them (cached)."""
+    """The texts citations index into, read again from the corpus folder's original files (cached): a
+    ``.txt`` file's decoded bytes; for a web page, feed or export, what its format's extractor makes of
+    the file (``<file>#<id>`` for one article of a feed), so a citation is checked against the source,
+    not against the index's stored copy."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._cache: dict[str, str | None] = {}
 
     def __call__(self, name: str) -> str | None:
+        from core.errors import InvalidDocument
+
         if name not in self._cache:
+            file = name.split("#", 1)[0]
             try:
-                self._cache[name] = (self.folder / name).read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
-                self._cache[name] = None
+                data = (self.folder / file).read_bytes()
+                if file.endswith(".txt"):
+                    self._cache[name] = data.decode("utf-8")
+                else:
+                    self._cache.update(self._extracted(file, data))
+            except (OSError, UnicodeDecodeError, InvalidDocument):
+                pass
+            self._cache.setdefault(name, None)
         return self._cache[name]
+
+    @staticmethod
+    def _extracted(file: str, data: bytes) -> dict[str, str]:
+        from index.formats import format_for
+
+        kind = format_for(file, data)
+        return {a.name: a.text for a in kind.extract(file, data)} if kind is not None else {}
 
 
 # ------------------------------------------------------------------------------------ open mode

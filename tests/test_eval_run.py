@@ -193,3 +193,22 @@ def test_help_and_usage_errors(tmp_path, capsys):
     assert main(["--gold", str(GOLD_DEV), "--out", str(tmp_path), "--limit", "2", "--sample", "2"]) == 2
     assert "error:" in capsys.readouterr().err
     assert not (tmp_path / "metrics.json").exists()
+
+
+def test_citations_are_checked_against_each_formats_text():
+    """A citation of a web page or of one article of a feed indexes into the extracted text, so the
+    evaluation reads that text again from the original file, never the raw markup."""
+    from eval.run import CorpusTexts
+
+    news = Path(__file__).parent / "fixtures" / "news"
+    texts = CorpusTexts(news)
+    page = texts("harbor-bridge.html")
+    raw = (news / "harbor-bridge.html").read_text(encoding="utf-8")
+    assert page is not None and "$212 million" in page and "<p" not in page and page != raw
+    assert "Accept all cookies" not in page  # the page's boilerplate is not part of the text
+    item = texts("wire.rss#hw-2025-0414-fog")
+    assert item is not None and "<item" not in item and item != texts("wire.rss#hw-2025-0412-strike")
+    assert texts("wire.rss#no-such-item") is None and texts("missing.html") is None
+    assert texts("broken.rss") is None  # a feed that does not parse has no text to cite
+    seed = next(SEEDS.glob("*.txt"))
+    assert CorpusTexts(SEEDS)(seed.name) == seed.read_text(encoding="utf-8")
