@@ -91,7 +91,8 @@ class AnswerOut(BaseModel):
                          "is exactly right (fitted on SQuAD dev with eval.fit_scores at the default settings)")
     citations: list[CitationOut]
     event_date: str | None = Field(None, description="when the event this answer reports happened (ISO date or "
-                                   "range): a date next to it in the article, else the article's publication date")
+                                   "range): a date next to it in the article, else the article's publication date; "
+                                   "ISO 8601's year-less '--05-20' when an undated article gives only a month and day")
     time_match: bool | None = Field(None, description="true when the event agrees with the time the question names, "
                                     "false when it contradicts it, null when the question names none or it is unknown")
 

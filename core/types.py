@@ -149,7 +149,8 @@ METADATA_FIELDS = ("title", "published", "outlet", "author", "url")
 
 @dataclass(frozen=True)
 class DocumentMeta:
-    """What is known of an article besides its text. ``published`` is an ISO date (``YYYY-MM-DD``).
+    """What is known of an article besides its text. ``published`` is an ISO date (``YYYY-MM-DD``), or
+    ISO 8601's year-less ``--MM-DD`` for a plain-text article datelined without any year (``index.dates.is_yearless``).
 
     ``origins`` says where each known field came from: ``extracted`` (the page's own markup, via
     trafilatura/htmldate), ``dateline`` / ``headline`` (guessed from the top of a plain-text article),

@@ -19,7 +19,8 @@ from core.types import Passage
 
 # what passages look like: bump when index.cleaning or this module changes them (an index built with
 # another value is refused and rebuilt, see index.store.IndexSpec)
-CLEANING_VERSION = 2  # 2: passages carry when they happened (index.timeline)
+# 2: passages carry when they happened (index.timeline); 3: an undated article's days keep their month and day
+CLEANING_VERSION = 3
 
 TokenCounter = Callable[[str], int]
 Check = Callable[[], None]  # called between pieces of work; raises to stop (``index.budget.BudgetClock.check``)

@@ -13,7 +13,9 @@ Conventions (each one is tested in tests/test_dates.py):
 - A day or month without a year in an article is its latest occurrence no more than ``FUTURE_SLACK`` (~2 months)
   after the publication date: usually the publication year; the year before when that would lie further ahead
   ("Dec. 30" in an article of Jan. 3); the year after for early next-year dates in a November or December
-  article ("Jan. 7" in one of Nov. 7). News looks back more than ahead.
+  article ("Jan. 7" in one of Nov. 7). News looks back more than ahead. In an article without a publication
+  date (wire copy datelined "May 20 (Reuters) -") it is kept as a month and day in ``NOMINAL_YEAR``, marked
+  ``year_known=False``: only its month and day are ever compared, so it still tells "May 19" from "July 8".
 - A weekday ("on Tuesday") is the most recent such day on or before the publication date; "last Tuesday"
   is the one before that if the article is from a Tuesday, "next Tuesday" the first one after.
 - Anchor-less relative phrases ("two days later", "the next day", "the following week") are skipped.
@@ -22,6 +24,7 @@ Conventions (each one is tested in tests/test_dates.py):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +34,7 @@ from dateutil import parser as dateutil_parser
 GRANULARITIES = ("day", "week", "month", "year")
 MIN_YEAR = 1900
 MAX_YEAR = 2100
+NOMINAL_YEAR = 2000  # the year of a year-less day in an undated article: a leap year, so that Feb. 29 exists
 FUTURE_SLACK = timedelta(days=61)  # how far after publication a year-less date may fall (~2 months)
 GUESS_HEAD_CHARS = 1500  # how much of an article guess_published reads for mentioned dates
 MAX_DATE_STRING = 200  # longer strings are not publication dates
@@ -205,7 +209,8 @@ _DATELINE_LABEL = (r"(?:(?ai:published|updated|posted|last\s+updated|last\s+modi
                    r"\b[^\S\n]*:?[^\S\n]*(?:(?ai:on)[^\S\n]+)?"
                    r"(?:\d{1,2}:\d{2}(?::\d{2})?[^\S\n]*(?:[AaPp]\.?[Mm]\.?)?[^\S\n]*(?:[A-Z]{2,5}\b)?"
                    r"[^\S\n]*,?[^\S\n]*)?)?")
-_DATELINE_CITY = (rf"(?:(?!{_ANY_WEEKDAY}|{_MONTH})[A-Z][\w.'’/-]*(?:[^\S\n][A-Z][\w.'’/-]*){{0,3}},[^\S\n]*)?")
+_DATELINE_CITY = (  # "SEOUL, ", "ANTOFAGASTA, Chile, " (a place and its country or state)
+    rf"(?:(?!{_ANY_WEEKDAY}|{_MONTH})[A-Z][\w.'’/-]*(?:[^\S\n][A-Z][\w.'’/-]*){{0,3}},[^\S\n]*){{0,2}}")
 _DATELINE = re.compile(
     r"^[^\S\n]*" + _DATELINE_LABEL + _DATELINE_CITY
     + r"(?P<date>" + _WEEKDAY_PREFIX + r"(?:" + _iso("dli") + "|" + _month_day("dlm") + "|" + _day_month("dld")
@@ -323,13 +328,11 @@ class _Resolved:
 
 
 def _day_resolution(year: str | None, month: int, day: int, published: date | None) -> _Resolved | None:
-    """A day written with its year, or without it (then only with a publication date)."""
+    """A day written with its year, or without it (its year from the publication date, else unknown)."""
     if year is not None:
         d = _checked_date(int(year), month, day)
         return None if d is None else _Resolved(DateRange.of_day(d))
-    if published is None:
-        return None
-    d = _yearless_day(month, day, published)
+    d = _checked_date(NOMINAL_YEAR, month, day) if published is None else _yearless_day(month, day, published)
     return None if d is None else _Resolved(DateRange.of_day(d), year_known=False)
 
 
@@ -339,7 +342,8 @@ def _resolve_month_alone(m: re.Match[str], published: date | None) -> _Resolved 
         found = _month_range(int(m["mo_y"]), month)
         return None if found is None else _Resolved(found)
     if published is None:
-        return None
+        found = None if (m["mo_trig"] or "").lower() == "last" else _month_range(NOMINAL_YEAR, month)
+        return None if found is None else _Resolved(found, year_known=False)
     if (m["mo_trig"] or "").lower() == "last":
         year = published.year if month < published.month else published.year - 1
         found = _month_range(year, month)
@@ -404,8 +408,9 @@ def find_time_mentions(text: str, published: date | None) -> list[TimeMention]:
     "11/5/2024", "in October 2024", "December of 2023", "in 2019", "since 2019", "mid-2024", "since September".
     Relative (only with ``published``): weekdays ("on Tuesday", "last Friday", "Thursday's launch"),
     "yesterday", "today", "this morning", "last night", "tomorrow", "this/last/next week|month|year" (also
-    with "earlier"/"late"), "last October", "two days ago", "a week ago". A day or month without a year needs
-    ``published`` too (see the module's conventions) and is marked ``year_known=False``.
+    with "earlier"/"late"), "last October", "two days ago", "a week ago". A day or month without a year takes
+    its year from ``published``, or without it ``NOMINAL_YEAR`` (see the module's conventions), and is marked
+    ``year_known=False``.
     A leading "on"/"in"/"during", or the word that marks a bare number as a year, is part of the mention.
     Not mentions: times of day, durations ("two days", "for 70 minutes"), plain numbers, numeric dates
     without a year ("5/11"), years outside 1900..2100, and anchor-less phrases ("two days later").
@@ -431,22 +436,50 @@ def find_dateline(text: str, max_chars: int = 600) -> tuple[date, int, int] | No
     "(Reuters) -": "Friday, November 7, 2025", "Nov. 5 (Reuters) -", "SEOUL, Nov. 5, 2024 (Yonhap) --",
     "Published: 2024-11-05", "Updated 10:02 AM EST, Tue November 5, 2024", "October 31, 2024".
     Returns (date, start, end): ``text[start:end]`` is the date's words (weekday included, label and place
-    not). A dateline without a year takes the first other year in the head; with none it is skipped.
-    The first dateline line wins. None when there is none.
+    not). A dateline without a year takes the first other year in the head; with none it is skipped
+    (``find_yearless_dateline`` gives its month and day). The first dateline line wins. None when there is none.
     """
+    for found, _, start, end in _datelines(text, max_chars):
+        if isinstance(found, date):
+            return found, start, end
+    return None
+
+
+def is_yearless(published: str | None) -> bool:
+    """True for a publication date known only by its month and day (``"--05-20"``, ``find_yearless_dateline``)."""
+    return isinstance(published, str) and published.startswith("--")
+
+
+def find_yearless_dateline(text: str, max_chars: int = 600) -> tuple[str, int, int] | None:
+    """The month and day of a dateline that gives no year, when the head names no year either (wire copy:
+    "ANTOFAGASTA, Chile, May 20 (Coastwire) -"), as ISO 8601's year-less ``"--05-20"``, with the date's
+    offsets; None when there is a dated dateline or none at all."""
+    for found, _, start, end in _datelines(text, max_chars):
+        if isinstance(found, date):
+            return None
+        return found, start, end
+    return None
+
+
+def _datelines(text: str, max_chars: int) -> Iterator[tuple[date | str, re.Match[str], int, int]]:
+    """Each dateline of the head: its date, or "--MM-DD" when neither it nor the head gives a year."""
     if not isinstance(text, str) or not isinstance(max_chars, int):
-        return None
+        return
     head = text[:max(max_chars, 0)]
     for m in _DATELINE.finditer(head):
         if m["dli_y"] is not None:
             found = _checked_date(int(m["dli_y"]), int(m["dli_m"]), int(m["dli_d"]))
         else:
             p = "dlm" if m["dlm_m"] is not None else "dld"
+            month, day = _month_number(m[p + "_m"]), int(m[p + "_d"])
             year = m[p + "_y"] or _other_year(head, m.start("date"), m.end("date"))
-            found = None if year is None else _checked_date(int(year), _month_number(m[p + "_m"]), int(m[p + "_d"]))
+            if year is None:
+                if _checked_date(NOMINAL_YEAR, month, day) is not None:
+                    yield f"--{month:02d}-{day:02d}", m, m.start("date"), m.end("date")
+                continue
+            found = _checked_date(int(year), month, day)
         if found is not None:
-            return found, m.start("date"), m.end("date")
-    return None
+            yield found, m, m.start("date"), m.end("date")
 
 
 def _other_year(head: str, start: int, end: int) -> str | None:
@@ -463,7 +496,8 @@ def guess_published(text: str) -> tuple[date, str] | None:
         return dateline[0], "dateline"
     if not isinstance(text, str):
         return None
-    days = [m.range.start for m in find_time_mentions(text[:GUESS_HEAD_CHARS], None) if m.range.granularity == "day"]
+    days = [m.range.start for m in find_time_mentions(text[:GUESS_HEAD_CHARS], None)
+            if m.range.granularity == "day" and m.year_known]
     return (max(days), "mentioned") if days else None
 
 

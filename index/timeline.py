@@ -6,7 +6,7 @@ At index time every article's text is searched once (``index.dates.find_time_men
 * ``passage`` tags: the expressions inside it, with their offsets in the article's text;
 * a ``before`` tag when it has none: the nearest dated expression earlier in the article (news
   states the date once, in the lead, and the figures paragraphs later);
-* an ``article`` tag: the publication date, when known.
+* an ``article`` tag: the publication date, when known (its year unknown for a dateline without one).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date
 from itertools import accumulate
 
 from core.types import Passage, TimeTag
-from index.dates import DateRange, TimeMention, find_time_mentions, parse_date
+from index.dates import NOMINAL_YEAR, DateRange, TimeMention, find_time_mentions, is_yearless, parse_date
 
 
 def _tag(mention: TimeMention, source: str) -> TimeTag:
@@ -27,6 +27,13 @@ def _tag(mention: TimeMention, source: str) -> TimeTag:
 
 
 def article_tag(published: str | None) -> TimeTag | None:
+    """The publication date as a tag; a year-less one ("--05-20") in ``NOMINAL_YEAR``, its year unknown."""
+    if is_yearless(published):
+        day = parse_date(f"{NOMINAL_YEAR}{published[1:]}")
+        if day is None:
+            return None
+        return TimeTag(first=day.isoformat(), last=day.isoformat(), granularity="day", text="", source="article",
+                       year_known=False)
     day = parse_date(published) if published else None
     if day is None:
         return None
@@ -34,8 +41,10 @@ def article_tag(published: str | None) -> TimeTag | None:
 
 
 def with_times(passages: list[Passage], text: str, published: str | None) -> list[Passage]:
-    """``passages`` (slices of ``text``) with their ``times`` filled in (n log n in the mentions)."""
-    day: date | None = parse_date(published) if published else None
+    """``passages`` (slices of ``text``) with their ``times`` filled in (n log n in the mentions). Without a
+    publication date (or with only its month and day) relative words are not resolved and a day written
+    without its year keeps its year unknown."""
+    day: date | None = parse_date(published) if published and not is_yearless(published) else None
     mentions = find_time_mentions(text, day)
     article = article_tag(published)
     by_start = sorted(range(len(mentions)), key=lambda i: (mentions[i].start, i))

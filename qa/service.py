@@ -26,6 +26,7 @@ from index.budget import IndexingBudget
 from index.builder import BuildReport, build_index, index_spec
 from index.chunking import ChunkingParams
 from index.corpus import READ_ONLY, CorpusEditor
+from index.dates import is_yearless
 from index.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from index.layers import LayeredSnapshot
 from index.shards import LayerParts, Shards
@@ -311,7 +312,7 @@ def select_documents(snapshot: IndexSnapshot, filters: DocumentFilter) -> tuple[
         if outlets is not None and (entry.outlet or "").casefold() not in outlets:
             continue
         if dated:
-            if not entry.published:
+            if not entry.published or is_yearless(entry.published):  # no year: neither before nor after a date
                 unknown += 1
                 continue
             if filters.published_after and entry.published < filters.published_after:

@@ -34,6 +34,7 @@ set (``eval/temporal.py``), never on the gold questions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -56,11 +57,18 @@ class Judgement:
     match: bool | None  # True: agrees with the question's time; False: contradicts; None: not known / not asked
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+
+
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence around ``text[start:end]``: from the last sentence end before ``start`` to the first after ``end``."""
+    """The sentence around ``text[start:end]``: from the last sentence end before ``start`` to the first after
+    ``end``, never across a paragraph break (a blank line): a dateline above the lead is not in its sentence."""
     before = sentence_ends(text, 0, start)
     after = sentence_ends(text, end)
-    return (before[-1] if before else 0), (after[0] if after else len(text))
+    lo, hi = (before[-1] if before else 0), (after[0] if after else len(text))
+    breaks = [m.end() for m in _PARAGRAPH_BREAK.finditer(text, lo, start)]
+    following = _PARAGRAPH_BREAK.search(text, end, hi)
+    return (breaks[-1] if breaks else lo), (following.start() if following else hi)
 
 
 def dating_tag(passage: Passage, start: int, end: int) -> TimeTag | None:
@@ -70,7 +78,7 @@ def dating_tag(passage: Passage, start: int, end: int) -> TimeTag | None:
     article = next((t for t in passage.times if t.source == "article"), None)
     local = [t for t in passage.times if t.source == "passage" and passage.start + lo <= t.start and
              t.end <= passage.start + hi and not (t.start < at_end and at_start < t.end)
-             and not (article is not None and _only_the_year_of(t, article))]
+             and not (article is not None and article.year_known and _only_the_year_of(t, article))]
     if local:
         return min(local, key=lambda t: min(abs(t.start - at_end), abs(at_start - t.end)))
     if article is not None:
@@ -89,7 +97,8 @@ def _only_the_year_of(tag: TimeTag, article: TimeTag) -> bool:
 def with_inferred_year(tag: TimeTag, passage: Passage) -> TimeTag:
     """``tag`` with its year counted as known when it was inferred from the article's date ("on June 23" in
     an article of July 2025 is June 23, 2025): only a tag resolved without a publication date lacks one."""
-    if tag.year_known or tag.source == "article" or not any(t.source == "article" for t in passage.times):
+    if tag.year_known or tag.source == "article" or not any(t.source == "article" and t.year_known
+                                                             for t in passage.times):
         return tag
     return replace(tag, year_known=True)
 
@@ -143,8 +152,12 @@ def passage_agreement(passage: Passage, constraint: TimeConstraint | None) -> fl
 
 
 def event_label(tag: TimeTag | None) -> str | None:
+    """The ISO date (or month, week, year) of the event ``tag`` dates; a day or month whose year is unknown
+    (an undated article's "May 20") in ISO 8601's year-less form: "--05-20", "--05"."""
     if tag is None:
         return None
+    if not tag.year_known:
+        return "--" + (tag.first[5:] if tag.granularity == "day" else tag.first[5:7])
     if tag.source == "article" or tag.granularity == "day":
         return tag.first
     return tag_range(tag).iso()
@@ -164,13 +177,13 @@ class TimeScorer:
         self.exclusive = (weight > 0 and constraint is not None and constraint.range is not None
                           and constraint.range.granularity in EXCLUSIVE_GRANULARITIES)
         if constraint is not None and constraint.order is not None:
-            days = [tag_range(t).start for p in passages for t in p.times if t.source == "article"]
+            days = [tag_range(t).start for p in passages for t in p.times if t.source == "article" and t.year_known]
             if days:
                 self._order = (min(days), max(days))
 
     def judge(self, passage: Passage, start: int, end: int) -> Judgement:
         tag = dating_tag(passage, start, end)
-        label = event_label(tag)
+        label = event_label(None if tag is None else with_inferred_year(tag, passage))
         c = self.constraint
         if c is None or tag is None or self.weight == 0:
             return Judgement(0.0, label, None)
@@ -180,7 +193,7 @@ class TimeScorer:
         if c.order is not None and self._order is not None:
             article = next((t for t in passage.times if t.source == "article"), None)
             lo, hi = self._order
-            if article is not None and hi > lo:
+            if article is not None and article.year_known and hi > lo:
                 position = (tag_range(article).start - lo).days / (hi - lo).days  # 0 oldest .. 1 newest
                 ordered = 2 * position - 1 if c.order == "latest" else 1 - 2 * position
                 score = ordered if c.range is None else (score + ordered) / 2

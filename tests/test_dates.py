@@ -15,10 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.dates import (
+    NOMINAL_YEAR,
     DateRange,
     find_dateline,
     find_time_mentions,
+    find_yearless_dateline,
     guess_published,
+    is_yearless,
     parse_date,
 )
 from qa.question_time import TimeConstraint, parse_question_time
@@ -170,6 +173,21 @@ def test_dateline_without_a_year_takes_a_year_from_the_head():
     assert find_dateline("Nov. 5 (Reuters) - North Korea fired a missile.") is None
     text = "Nov. 5 (Reuters) - North Korea fired a missile.\n\n(c) 2024 Reuters"
     assert dateline(text) == (date(2024, 11, 5), "Nov. 5")
+    assert find_yearless_dateline(text) is None  # it has one
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Nov. 5 (Reuters) - North Korea fired a missile.", ("--11-05", "Nov. 5")),
+    ("Quake hits Chile\nANTOFAGASTA, Chile, May 20 (Wire) -\n\nA quake ...", ("--05-20", "May 20")),
+    ("LEAP, Feb. 29 (Wire) - ...", ("--02-29", "Feb. 29")),
+    ("February 30 (Wire) - ...", None),  # no such day in any year
+    ("North Korea fired a missile on Nov. 5.", None),  # a date, but not a dateline
+    ("SEOUL, Nov. 5, 2024 (Yonhap) -- North Korea fired ...", None),  # dated: find_dateline's
+])
+def test_a_dateline_without_any_year_gives_its_month_and_day(text, expected):
+    found = find_yearless_dateline(text)
+    assert (found if found is None else (found[0], text[found[1]:found[2]])) == expected
+    assert is_yearless(found[0]) if found else not is_yearless("2024-11-05")
 
 
 @pytest.mark.parametrize("text", [
@@ -269,9 +287,15 @@ def test_dates_in_the_future_stay_as_written():
     assert found("talks planned on November 7, 2030", FRI) == [("on November 7, 2030", "2030-11-07")]
 
 
-def test_without_a_publication_date_only_dates_with_a_year_count():
-    text = "On Tuesday, Nov. 7, yesterday, last week, in October and on Nov. 5, 2024, in 2019."
-    assert found(text, None) == [("on Nov. 5, 2024", "2024-11-05"), ("in 2019", "2019")]
+def test_without_a_publication_date_relative_words_do_not_count_and_a_missing_year_stays_unknown():
+    text = "On Tuesday, yesterday, last week, last October, Nov. 7, in October and on Nov. 5, 2024, in 2019."
+    mentions = find_time_mentions(text, None)
+    assert [(m.text, m.range.iso(), m.year_known) for m in mentions] == [
+        ("Nov. 7", f"{NOMINAL_YEAR}-11-07", False), ("in October", f"{NOMINAL_YEAR}-10", False),
+        ("on Nov. 5, 2024", "2024-11-05", True), ("in 2019", "2019", True)]
+    assert [(m.text, m.range.iso()) for m in find_time_mentions("filed Feb. 29 (Wire) -", None)] == [
+        ("Feb. 29", f"{NOMINAL_YEAR}-02-29")]  # the nominal year is a leap year: every day of the calendar exists
+    assert guess_published("SEOUL, May 20 (Wire) -\n\nA quake struck on May 19.") is None  # a month and day are no date
 
 
 # --- find_time_mentions: relative ----------------------------------------------------------------------

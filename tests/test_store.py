@@ -39,7 +39,7 @@ def test_build_writes_manifest_and_loads(built, embedder, corpus):
     store = FaissStore(index_dir)
     manifest = store.read_manifest()
     assert manifest["embedding_model"]["dim"] == 384
-    assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 2}
+    assert manifest["chunking"] == {"max_tokens": 160, "overlap_tokens": 40, "cleaning_version": 3}
     assert manifest["format_version"] == 4 and manifest["built_at"]
     assert [s["passages"] for s in manifest["segments"]] == [report.passages]  # a first build: one segment
     snap = store.load(spec_of(embedder))

@@ -157,6 +157,37 @@ def test_a_day_without_its_year_takes_the_article_year_and_this_year_gives_way_t
     assert september.judge(p, *span_of(p, "6.3 percent")).match is False
 
 
+WIRE = ("Quake rattles northern Chile\nANTOFAGASTA, Chile, May 20 (Wire) -\n\nA magnitude 5.8 earthquake shook "
+        "northern Chile at 11:52 p.m. on Tuesday, officials said. It was felt in Calama on May 19.\n")
+
+
+def test_wire_copy_without_a_year_still_tells_its_day_from_another():
+    """A dateline without any year ("May 20 (Wire) -") dates the article by month and day: the quake it
+    reports is not the answer to a question about July 8, but is one about May 19 (of any year)."""
+    from index.formats.text import text_metadata
+
+    meta = text_metadata(WIRE)
+    assert (meta.published, meta.origins["published"], meta.title) == (
+        "--05-20", "dateline without a year", "Quake rattles northern Chile")
+    p = with_times([Passage(f"wire.txt:0-{len(WIRE)}", "wire.txt", 0, len(WIRE), WIRE)], WIRE, meta.published)[0]
+    tag = dating_tag(p, *span_of(p, "5.8"))
+    # the dateline above the lead is not in the lead's sentence: the article's date (and its lag) dates it
+    assert (tag.source, tag.first, tag.year_known) == ("article", "2000-05-20", False)
+    may19 = TimeScorer(parse_question_time("How strong was the quake on May 19, 2026?", TODAY), 2.0, [p])
+    judged = may19.judge(p, *span_of(p, "5.8"))
+    assert judged.match is True and judged.event_date == "--05-20"
+    felt = dating_tag(p, *span_of(p, "Calama"))
+    assert (felt.text, felt.first, felt.year_known) == ("on May 19", "2000-05-19", False)
+    july = TimeScorer(parse_question_time("How strong was the quake on July 8, 2026?", TODAY), 2.0, [p])
+    answers, no_answer, others, _ = assemble_all([reading(p, "5.8", 0.9)], 0.1, 3, judge=july.judge,
+                                                 exclusive=july.exclusive)
+    assert answers == [] and no_answer is not None and [(a.text, a.event_date) for a in others] == [("5.8", "--05-20")]
+    # an article with no date at all still answers any day: nothing contradicts it
+    plain = "It measured 5.8 then."
+    undated = with_times([Passage(f"u.txt:0-{len(plain)}", "u.txt", 0, len(plain), plain)], plain, None)[0]
+    assert july.judge(undated, *span_of(undated, "5.8")).match is None
+
+
 def test_at_what_time_expects_a_clock_time():
     from qa.answer_types import expects_clock_time, is_clock_time, type_prior
 
@@ -226,3 +257,17 @@ def test_agreeing_on_a_month_lifts_only_passages_about_the_question():
     assert TimeScorer(other_month, 12.0, [a], on_topic=lambda p: False).judge(a, *span).delta < 0  # still ruled down
     day = parse_question_time("How far did the missile fly on November 7, 2025?", TODAY)  # a day: the rule decides
     assert TimeScorer(day, 12.0, [a], on_topic=lambda p: False).judge(a, *span).delta == 12.0
+
+
+def test_a_date_filter_counts_a_yearless_date_as_unknown():
+    """An article known only by its month and day is neither before nor after a date: a date filter leaves it
+    out and counts it among the unknown dates, like an undated one."""
+    from types import SimpleNamespace
+
+    from core.types import DocumentFilter
+    from qa.service import select_documents
+
+    documents = {name: SimpleNamespace(outlet=None, published=published) for name, published in [
+        ("dated.txt", "2026-05-20"), ("wire.txt", "--05-20"), ("undated.txt", None)]}
+    chosen, unknown = select_documents(SimpleNamespace(documents=documents), DocumentFilter(published_after="2026-01-01"))
+    assert (chosen, unknown) == (frozenset({"dated.txt"}), 2)

@@ -8,11 +8,12 @@ const conversation = document.getElementById("conversation");
 const statusLine = document.getElementById("status");
 
 function formatDate(iso) {
-  // "2025-11-07" -> "7 Nov 2025" (the date as published, no time zone shift)
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  // "2025-11-07" -> "7 Nov 2025" (the date as published, no time zone shift); "--05-20" (year unknown) -> "20 May"
+  const match = /^(\d{4}|-)-(\d{2})-(\d{2})$/.exec(iso || "");
   if (!match) return null;
   const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  return Number(match[3]) + " " + months[Number(match[2]) - 1] + " " + match[1];
+  const day = Number(match[3]) + " " + months[Number(match[2]) - 1];
+  return match[1] === "-" ? day : day + " " + match[1];
 }
 
 function sourceLabel(doc) {

@@ -3,7 +3,9 @@
 * the headline: the first substantial line near the top (3-30 words, not a sentence ending in a
   period, not page furniture, not a date);
 * the publication date: a dateline near the top ("Friday, November 7, 2025", "Nov. 5 (Reuters) -"),
-  parsed by ``index.dates`` (dateparser/dateutil), else the date the top of the article mentions;
+  parsed by ``index.dates`` (dateparser/dateutil), else the date the top of the article mentions,
+  else a dateline's month and day alone, as ISO 8601's year-less ``--05-20`` (wire copy without a year:
+  it still tells the events of May 19 from those of July 8, never a year);
 * a sidecar ``<name>.meta.json`` beside the file (``title``, ``published``, ``outlet``, ``author``,
   ``url``) overrides what was guessed (``apply_sidecar``; read by ``index.ingest``).
 """
@@ -66,18 +68,20 @@ def guess_headline(text: str, dateline: tuple[int, int] | None = None) -> str | 
 
 def text_metadata(text: str) -> DocumentMeta:
     """Headline and publication date guessed from the top of a plain-text article."""
-    from index.dates import find_dateline, guess_published
+    from index.dates import find_dateline, find_yearless_dateline, guess_published
 
     origins: dict[str, str] = {}
     published = None
     dateline = find_dateline(text)
+    span = (dateline[1], dateline[2]) if dateline else None
     if dateline is not None:
         published, origins["published"] = dateline[0].isoformat(), "dateline"
-    else:
-        guessed = guess_published(text)  # no dateline: the latest dated day the top mentions
-        if guessed is not None:
-            published, origins["published"] = guessed[0].isoformat(), "mentioned"
-    title = guess_headline(text, (dateline[1], dateline[2]) if dateline else None)
+    elif (guessed := guess_published(text)) is not None:  # no dateline: the latest dated day the top mentions
+        published, origins["published"] = guessed[0].isoformat(), "mentioned"
+    elif (yearless := find_yearless_dateline(text)) is not None:  # wire copy: "May 20 (Reuters) -", no year anywhere
+        published, origins["published"] = yearless[0], "dateline without a year"
+        span = yearless[1:]
+    title = guess_headline(text, span)
     if title is not None:
         origins["title"] = "headline"
     return DocumentMeta(title=title, published=published, format="txt", origins=origins)
