@@ -59,6 +59,33 @@ def first_unpaired(text: str, start: int = 0, end: int | None = None) -> int | N
     return quotes[-1] if len(quotes) % 2 else None
 
 
+def balance_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` cut at each bracket or double quote that lacks its partner, keeping the longer
+    side: "9:24 p.m. ET (0224 GMT on" -> "9:24 p.m. ET", "fine)" -> "fine" (the reader's spans,
+    ``qa.reader.tidy_span``, and a typed answer's tightened ones, ``qa.answer_types``).
+
+    Cutting was chosen over extending the span to a partner just outside it: SQuAD dev-public reader
+    mode, 2,000 questions, EM / F1 73.75 / 82.69 cutting, 73.65 / 82.68 extending up to 15 or 40
+    characters, 73.65 / 82.80 leaving the 10 unbalanced answers as they were."""
+    while (k := first_unpaired(text, start, end)) is not None:
+        if k - start >= end - k - 1:
+            end = k
+        else:
+            start = k + 1
+    return start, end
+
+
+_DOTTED_TAIL = re.compile(r"(?<![\w.])(?:[A-Za-z]\.)+[A-Za-z]$")  # "p.m", "U.S", "D.C": a dotted abbreviation
+
+
+def with_abbreviation_period(text: str, start: int, end: int) -> int:
+    """``end``, moved past the period that a dotted abbreviation lost where it also ends a sentence:
+    "2:47 p.m" -> "2:47 p.m.", "the U.S" -> "the U.S." (the reader's tokens end before that period)."""
+    if end < len(text) and text[end] == "." and _DOTTED_TAIL.search(text, start, end):
+        return end + 1
+    return end
+
+
 def unbalanced(span: str) -> bool:
     """True when ``span`` has a bracket or double quote without its partner."""
     return first_unpaired(span) is not None

@@ -15,8 +15,9 @@ day: a month and its day ("May 3, 2013", "12 January"), a weekday, a numeric dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from core.text import balance_span
 
 _CLOCK_QUESTION = re.compile(  # "what time" asked of a verb: "At what time was ...", "What time, local time, did ..."
     r"(?<!during\s)\bwhat\s+(?:time|hour)\s*(?:,|(?:did|does|do|was|were|is|are|will|would|had|has|have)\b)",
@@ -48,12 +49,19 @@ _DAY = re.compile(
     re.IGNORECASE)
 
 
+_WEEKDAY_SHORT = re.compile(r"(?:,\s*)?\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s*$", re.IGNORECASE)
+_JOINED_BEFORE = re.compile(r"(?:[\s,]|\b(?:on|of|at|in)\b)+$", re.IGNORECASE)  # what joins a value to the next
+_JOINED_AFTER = re.compile(r"(?:[\s,]|\bat\b(?=\s+\d))+", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class AnswerType:
-    """A question form (``asked``) and what its answer must contain (``given``)."""
+    """A question form (``asked``), what its answer must contain (``given``) and, optionally, another kind
+    of value its answer does not run into (``apart``): a clock time's answer is not its day."""
 
     asked: re.Pattern[str]
     given: re.Pattern[str]
+    apart: re.Pattern[str] | None = None
 
     def expected_by(self, question: str) -> bool:
         return bool(self.asked.search(question))
@@ -61,8 +69,34 @@ class AnswerType:
     def fits(self, text: str) -> bool:
         return bool(self.given.search(text))
 
+    def tightened(self, text: str) -> tuple[int, int]:
+        """``(start, end)`` of the answer inside ``text`` without a value of the ``apart`` kind that the span
+        runs into, before or after it, nor the words that join them: "4:17 a.m." in "4:17 a.m. on Tuesday",
+        "7:32 PM KST" in "7:32 PM KST, Sun July 6, 2025", "11:52 p.m." in "Tuesday at 11:52 p.m.". The
+        whole text when nothing is apart from the answer (or it does not fit)."""
+        own = self.given.search(text)
+        if self.apart is None or own is None:
+            return 0, len(text)
+        start, end = 0, len(text)
+        for m in self.apart.finditer(text):
+            if m.start() >= own.end():
+                end = min(end, m.start())
+            elif m.end() <= own.start():
+                start = max(start, m.end())
+        if (start, end) == (0, len(text)):
+            return start, end
+        head = text[:end]
+        head = head[:len(head) - len(_WEEKDAY_SHORT.search(head).group())] if _WEEKDAY_SHORT.search(head) else head
+        joined = _JOINED_BEFORE.search(head)
+        end = len(head) - (len(joined.group()) if joined else 0)
+        lead = _JOINED_AFTER.match(text, start)
+        start, end = balance_span(text, lead.end() if lead else start, end)
+        while end > start and text[end - 1] in " ,;:":  # what a cut bracket leaves: "9:24 p.m. ET "
+            end -= 1
+        return (start, end) if start < end and self.fits(text[start:end]) else (0, len(text))
 
-CLOCK_TIME = AnswerType(_CLOCK_QUESTION, _CLOCK)
+
+CLOCK_TIME = AnswerType(_CLOCK_QUESTION, _CLOCK, apart=_DAY)
 LENGTH = AnswerType(_LENGTH_QUESTION, _LENGTH)
 DAY = AnswerType(_DAY_QUESTION, _DAY)
 TYPES = (CLOCK_TIME, LENGTH, DAY)  # the first whose form the question has counts
@@ -72,10 +106,23 @@ expects_length, is_length = LENGTH.expected_by, LENGTH.fits
 expects_day, is_day = DAY.expected_by, DAY.fits
 
 
-def type_prior(question: str, weight: float) -> Callable[[str], float] | None:
+@dataclass(frozen=True)
+class TypePrior:
+    """The expected type of one question's answer as evidence on a candidate (0 when its text fits, else
+    ``-weight``) and as the boundaries it is shown with (``AnswerType.tightened``)."""
+
+    kind: AnswerType
+    weight: float
+
+    def __call__(self, text: str) -> float:
+        return 0.0 if self.kind.fits(text) else -self.weight
+
+    def tightened(self, text: str) -> tuple[int, int]:
+        return self.kind.tightened(text)
+
+
+def type_prior(question: str, weight: float) -> TypePrior | None:
     """Evidence to add to a candidate span of ``question`` by its text (0 or ``-weight``), or None when
     the question's form expects no recognisable type (or ``weight`` is 0)."""
     kind = next((t for t in TYPES if t.expected_by(question)), None) if weight > 0 else None
-    if kind is None:
-        return None
-    return lambda text: 0.0 if kind.fits(text) else -weight
+    return None if kind is None else TypePrior(kind, weight)

@@ -28,8 +28,9 @@ from dataclasses import dataclass, replace
 from collections.abc import Callable
 from datetime import date
 
-from core.text import normalize_answer, sentence_ends
+from core.text import normalize_answer, sentence_ends, with_abbreviation_period
 from core.types import Answer, Citation, NoAnswer, Passage, PassageReading, Span
+from qa.answer_types import TypePrior
 from qa.calibration import ScoreScale
 from qa.timing import Judgement
 
@@ -137,13 +138,20 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
     ``weights`` the odds are multiplied by the passage's relevance weight first; with ``judge``
     (``qa.timing.TimeScorer.judge``) its evidence moves by the temporal judgement and it carries
     the date of the event it reports; with ``prior`` (``qa.answer_types.type_prior``) its evidence moves
-    by what its text is (a clock time for "at what time").
+    by what its text is (a clock time for "at what time"), and a typed answer is shown without another
+    kind of value it runs into ("4:17 a.m." for "4:17 a.m. on Tuesday", ``AnswerType.tightened``); a
+    dotted abbreviation keeps its last period ("2:47 p.m.", ``core.text.with_abbreviation_period``).
+    Neither moves the evidence: they change what is shown, not what the reader found.
     """
     weights = weights or {}
     raw: list[Candidate] = []
     for r in readings:
         log_weight = math.log(max(weights.get(r.passage.id, 1.0), 1e-300))
         for s, evidence in located_spans(r, None if prior is None else (lambda text: prior(text) == 0)):
+            if isinstance(prior, TypePrior):  # a clock time without the day it runs into
+                lo, hi = prior.tightened(s.text)
+                s = replace(s, start=s.start + lo, end=s.start + hi)
+            s = replace(s, end=with_abbreviation_period(r.passage.text, s.start, s.end))  # "2:47 p.m."
             if prior is not None:
                 evidence += prior(s.text)
             j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)

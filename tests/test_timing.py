@@ -211,6 +211,46 @@ def test_at_what_time_expects_a_clock_time():
     assert assemble(readings, 0.0, 1, prior=prior)[0][0].text == "7:10 a.m."
 
 
+def test_a_clock_time_is_shown_without_the_day_it_runs_into():
+    """"At what time" asks for the time: a span that runs on into its day ("4:17 a.m. on Tuesday") is shown as
+    the time, with whatever belongs to it (a zone, "local time"), never with half a parenthesis."""
+    from qa.answer_types import CLOCK_TIME, LENGTH, type_prior
+
+    def shown(text: str) -> str:
+        lo, hi = CLOCK_TIME.tightened(text)
+        return text[lo:hi]
+
+    assert shown("4:17 a.m. on Tuesday") == "4:17 a.m."
+    assert shown("7:32 PM KST, Sun July 6, 2025") == "7:32 PM KST"
+    assert shown("Tuesday at 11:52 p.m.") == "11:52 p.m."
+    assert shown("Nov. 7, 12:35 p.m.") == "12:35 p.m."
+    assert shown("9:24 p.m. ET (0224 GMT on March 3") == "9:24 p.m. ET"
+    assert shown("on Friday, about 7 a.m.") == "about 7 a.m."  # a hedge belongs to the time
+    for whole in ("12:35 p.m. local time", "10:26 a.m.", "Thursday", "noon"):
+        assert shown(whole) == whole
+    assert LENGTH.tightened("700 kilometers on Friday") == (0, 24)  # only a clock time is kept apart from its day
+    # in scoring: the evidence of the place is kept, the citation quotes the time alone
+    p = passage("oct31.txt", "October 31, 2024\n\nNorth Korea fired an ICBM at 7:10 a.m. on Thursday, officials said.\n",
+                "2024-10-31")
+    readings = [PassageReading(p, (Span(p, *span_of(p, "7:10 a.m. on Thursday"), 0.6, 3.0),))]
+    [answer], _ = assemble(readings, 0.0, 1, prior=type_prior("At what time was it launched?", 6.0))
+    assert answer.text == "7:10 a.m." and p.text[answer.citations[0].start - p.start:][:9] == "7:10 a.m."
+    assert answer.score == assemble(readings, 0.0, 1)[0][0].score
+
+
+def test_a_dotted_abbreviation_keeps_its_last_period_at_a_sentence_end():
+    from core.text import with_abbreviation_period
+
+    text = "The launch came at 2:47 p.m. The U.S. said so. It was in Busan."
+    assert text[:with_abbreviation_period(text, 19, 27)][19:] == "2:47 p.m."
+    assert text[:with_abbreviation_period(text, 33, 36)][33:] == "U.S."
+    assert with_abbreviation_period(text, 57, 62) == 62  # "Busan": a word, not an abbreviation
+    assert with_abbreviation_period(text, 19, 28) == 28  # already whole
+    p = passage("t.txt", "Seoul\n\n" + text, "2025-11-07")
+    [answer], _ = assemble([PassageReading(p, (Span(p, *span_of(p, "2:47 p.m"), 0.6, 3.0),))], 0.0, 1)
+    assert answer.text == "2:47 p.m." and answer.citations[0].text == "2:47 p.m."
+
+
 def test_how_deep_expects_a_length():
     from qa.answer_types import expects_length, is_length, type_prior
 
