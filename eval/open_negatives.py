@@ -3,7 +3,9 @@
 Each sampled SQuAD dev question is asked twice over the whole paragraph corpus, the product's way
 (retrieve ``--top-k``, read in order of promise, assemble): once as it is (an answerable question),
 and once with every paragraph of its own article left out of the search (a negative: the articles
-that remain do not say). For a threshold t, a negative abstains when its top answer scores below t,
+that remain do not say) -- or, with ``--remove paragraph``, only its own paragraph and the paragraphs
+of its article that contain a reference answer (a harder negative, like a news question the article
+is about but does not answer: the rest of the article is still there). For a threshold t, a negative abstains when its top answer scores below t,
 and an answerable question scores the F1 of its top answer, 0 when it scores below t. The curve
 (abstain rate on negatives against answerable F1) is printed and plotted for both halves of the
 file's articles, with the shipped threshold and the lowest threshold that reaches ``--min-abstain``
@@ -32,7 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-abstain", type=float, default=0.85)
     p.add_argument("--out", type=Path, default=Path("eval/reports/open-negatives"))
     p.add_argument("--cache-dir", type=Path, default=Path(".citeqa/eval-cache"))
+    p.add_argument("--remove", choices=("article", "paragraph"), default="article",
+                   help="what a negative leaves out: the question's whole article, or only the paragraphs of it "
+                        "that hold a reference answer (default: article)")
     return p
+
+
+def removed_for(study, question, docs_of: dict[int, set[str]], remove: str) -> set[str]:
+    """The documents a negative of ``question`` leaves out of the search (see ``--remove``)."""
+    own = docs_of[study.article_of[question.sources[0]]]
+    if remove == "article":
+        return own
+    answers = [a.casefold() for a in question.answers if a.strip()]
+    return {d for d in own if d in question.sources or any(a in study.gold.paragraph(d).text.casefold()
+                                                           for a in answers)}
 
 
 def top_answer(service, question: str, top_k: int, allowed: frozenset[str] | None) -> tuple[str | None, float]:
@@ -70,8 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i, q in enumerate(questions):
             text, pos = top_answer(service, q.question, args.top_k, None)
             f1 = metric_max_over_ground_truths(f1_score, text, q.answers) if text else 0.0
-            own = docs_of[study.article_of[q.sources[0]]]
-            _, neg = top_answer(service, q.question, args.top_k, everything - own)
+            _, neg = top_answer(service, q.question, args.top_k, everything - removed_for(study, q, docs_of, args.remove))
             samples.append({"id": q.id, "pos_score": round(pos, 5), "f1": f1, "neg_score": round(neg, 5)})
             if (i + 1) % 100 == 0:
                 print(f"  {name}: {i + 1}/{len(questions)}", file=sys.stderr)
@@ -82,12 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     reaching = [r for r in tables["calibration"] if r["negatives_abstained"] >= args.min_abstain]
     lowest = reaching[0]["threshold"] if reaching else None
     args.out.mkdir(parents=True, exist_ok=True)
-    record = {"squad": args.squad.name, "top_k": args.top_k, "sample_per_half": args.sample,
+    left_out = "own article removed" if args.remove == "article" else "answer paragraphs removed, article kept"
+    record = {"squad": args.squad.name, "top_k": args.top_k, "sample_per_half": args.sample, "negatives": left_out,
               "shipped_threshold": shipped, "lowest_threshold_reaching_min_abstain": lowest,
               "min_abstain": args.min_abstain, "curves": tables}
     (args.out / "open_negatives.json").write_text(json.dumps(record, indent=2) + "\n")
     (args.out / "samples.json").write_text(json.dumps(halves) + "\n")
-    lines = [f"# Open-mode abstention ({args.squad.name}, top_k {args.top_k}, own article removed for negatives)", "",
+    lines = [f"# Open-mode abstention ({args.squad.name}, top_k {args.top_k}, negatives: {left_out})", "",
              f"{args.sample} answerable questions per half. Shipped threshold {shipped:.4f}; lowest threshold with "
              f">= {100 * args.min_abstain:g}% of calibration-half negatives abstained: {lowest}.", ""]
     for name, rows in tables.items():
@@ -112,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if abs(r["threshold"] - shipped) < 1e-4:
                     ax.annotate(f"shipped {shipped:.3f}", (r["negatives_abstained"], r["answerable_f1"]), fontsize=7)
         ax.axvline(args.min_abstain, linestyle="--", linewidth=0.8)
-        ax.set_xlabel("open-mode negatives abstained (own article removed)")
+        ax.set_xlabel(f"open-mode negatives abstained ({left_out})")
         ax.set_ylabel("answerable F1 after the threshold")
         ax.legend()
         fig.tight_layout()
