@@ -198,6 +198,11 @@ def _best_quote(members: list[Candidate]) -> str:
 # the threshold 81 % were wrong; at 0.5 40 % fewer are shown and 35 of the 39 that held the right
 # answer under a wrong first one stay (held-out half: 43 % fewer shown, 19 of 21 kept)
 ALTERNATIVE_RELATIVE = 0.5
+# ... and only when it is a short phrase: on the same study (session 13, top_k 5, 1,000 q), no alternative of more
+# than this many words was right on the first half (56 of 411 shown, 0 of 39 right where the first was wrong: the
+# smallest such cap); on the second half 53 of 243 fewer are shown and 3 of 22 such rescues are lost. A clause
+# ("The maiden Skerry-1 flight in April used the neighboring pad") is the reader's runner-up, not a second answer
+ALTERNATIVE_MAX_WORDS = 5
 OTHER_EVENT_RELATIVE = 0.5  # an answer of another event is shown when its reader score is at least this share of the top answer's
 SAME_EVENT_DAYS = 3  # candidates of one answer text whose event dates are this close report one event
 
@@ -281,9 +286,9 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
                  ) -> tuple[list[Answer], NoAnswer | None, list[Answer], Answer | None]:
     """(answers, no-answer verdict, other events, runner-up).
 
-    Answers: the best one at or above ``threshold``, and after it only those scoring at least
-    ``ALTERNATIVE_RELATIVE`` of it or reporting another event (dated more than ``SAME_EVENT_DAYS``
-    from it: two launches are two answers), at most ``max_answers``; with ``prior``, an alternative must
+    Answers: the best one at or above ``threshold``, and after it only short ones (at most
+    ``ALTERNATIVE_MAX_WORDS`` words) scoring at least ``ALTERNATIVE_RELATIVE`` of it or reporting another
+    event (dated more than ``SAME_EVENT_DAYS`` from it: two launches are two answers), at most ``max_answers``; with ``prior``, an alternative must
     also be of the expected type (no "before landing outside Japan's zone" under "how far"). The type
     counts only when some span read has it.
     Other events: the answers the question's date ruled out (``time_match`` False) that the reader
@@ -297,7 +302,8 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     ranked = group_answers(candidates_from(readings, weights, scale, judge, prior))
     eligible = [a for a in ranked if not (exclusive and a.time_match is False)]
     passing = [a for a in eligible if a.score >= threshold]
-    confident = [a for a in passing if a is passing[0] or (prior is None or prior(a.text) == 0) and (
+    confident = [a for a in passing if a is passing[0] or (prior is None or prior(a.text) == 0)
+                 and len(a.text.split()) <= ALTERNATIVE_MAX_WORDS and (
                  a.score >= ALTERNATIVE_RELATIVE * passing[0].score or far_apart(a.event_date, passing[0].event_date))
                  ][:max_answers]
     floor = max(threshold, OTHER_EVENT_RELATIVE * confident[0].score if confident else threshold)

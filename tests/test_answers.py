@@ -166,6 +166,14 @@ def test_alternatives_only_when_they_are_close_and_the_rest_is_the_runner_up():
     close = [reading(p1, "USS George Washington", strong), reading(p2, "U.S.", strong - 0.1)]
     answers, _, _, runner_up = assemble_all(close, 0.0, 3)
     assert [a.text for a in answers] == ["USS George Washington", "U.S."] and runner_up is None
+    # a clause is no second answer, however close: it is the runner-up
+    p3 = Passage("c:0-60", "c.txt", 0, 60, "The maiden flight in April used the neighboring pad, they said")
+    clause = "The maiden flight in April used the neighboring pad"
+    answers, _, _, runner_up = assemble_all([reading(p1, "USS George Washington", strong),
+                                             reading(p3, clause, strong - 0.1)], 0.0, 3)
+    assert [a.text for a in answers] == ["USS George Washington"] and runner_up.text == clause
+    # the first answer itself may be long: the cap is for alternatives
+    assert assemble_all([reading(p3, clause, strong)], 0.0, 3)[0][0].text == clause
 
 
 def spans_of(p: Passage):
