@@ -60,7 +60,8 @@ class AskRequest(BaseModel):
 class CitedDocument(BaseModel):
     name: str
     title: str | None
-    published: str | None = Field(description="publication date (ISO), when known")
+    published: str | None = Field(description="publication date (ISO), when known; '--05-20' (ISO 8601's year-less "
+                                                 "form) for wire copy datelined with a month and day but no year")
     outlet: str | None
     url: str | None = Field(description="the original page, when known")
 
@@ -172,12 +173,13 @@ class DocumentInfo(BaseModel):
     sha256: str = Field(description="of the source file")
     passages: int
     title: str | None
-    published: str | None = Field(description="publication date (ISO), when known")
+    published: str | None = Field(description="publication date (ISO), when known; '--05-20' (ISO 8601's year-less "
+                                                 "form) for wire copy datelined with a month and day but no year")
     outlet: str | None
     author: str | None
     url: str | None
     origins: dict[str, str] = Field(description="where each field came from: extracted, dateline, headline, "
-                                    "mentioned, sidecar, feed, export")
+                                    "mentioned, yearless_dateline (a month and day without a year), sidecar, feed, export")
 
 
 class DocumentText(BaseModel):

@@ -209,8 +209,14 @@ _DATELINE_LABEL = (r"(?:(?ai:published|updated|posted|last\s+updated|last\s+modi
                    r"\b[^\S\n]*:?[^\S\n]*(?:(?ai:on)[^\S\n]+)?"
                    r"(?:\d{1,2}:\d{2}(?::\d{2})?[^\S\n]*(?:[AaPp]\.?[Mm]\.?)?[^\S\n]*(?:[A-Z]{2,5}\b)?"
                    r"[^\S\n]*,?[^\S\n]*)?)?")
-_DATELINE_CITY = (  # "SEOUL, ", "ANTOFAGASTA, Chile, " (a place and its country or state)
-    rf"(?:(?!{_ANY_WEEKDAY}|{_MONTH})[A-Z][\w.'’/-]*(?:[^\S\n][A-Z][\w.'’/-]*){{0,3}},[^\S\n]*){{0,2}}")
+_PLACE = rf"(?!{_ANY_WEEKDAY}|{_MONTH})[A-Z][\w.'’/-]*(?:[^\S\n][A-Z][\w.'’/-]*){{0,3}},[^\S\n]*"
+_CAPITALS = r"[A-Z][A-Z.'’/-]*(?:[^\S\n][A-Z][A-Z.'’/-]*){0,3},[^\S\n]*"
+# "SEOUL, ", "Seoul, ", or a place in capitals and its country or state: "ANTOFAGASTA, Chile, ", "NEW YORK, N.Y., "
+# (two places only after capitals: "Apple, Google, March 3 deadline" is a headline)
+_DATELINE_CITY = rf"(?:{_CAPITALS}(?:{_PLACE})?|{_PLACE})?"
+# what follows a dateline without any year: a wire credit and its dash ("May 20 (Reuters) -") or nothing on the
+# line; not a comma or a dash into words ("April 1, Fools' Day pranks", "March 3 - The company announces")
+_YEARLESS_TAIL = re.compile(r"[^\S\n]*(?:\([^()\n]{1,40}\)[^\S\n]*[-–—]+|$)", re.MULTILINE)
 _DATELINE = re.compile(
     r"^[^\S\n]*" + _DATELINE_LABEL + _DATELINE_CITY
     + r"(?P<date>" + _WEEKDAY_PREFIX + r"(?:" + _iso("dli") + "|" + _month_day("dlm") + "|" + _day_month("dld")
@@ -432,7 +438,7 @@ def find_dateline(text: str, max_chars: int = 600) -> tuple[date, int, int] | No
     """The publication date of a plain-text article, from a dateline line among its first ``max_chars``.
 
     A dateline is a line that starts with a date (after an optional "Published:"/"Updated 10:02 AM EST,"
-    label or an optional "SEOUL," place) and continues with nothing, a time, or punctuation such as
+    label or an optional place: "SEOUL,", "Seoul,", "ANTOFAGASTA, Chile,") and continues with nothing, a time, or punctuation such as
     "(Reuters) -": "Friday, November 7, 2025", "Nov. 5 (Reuters) -", "SEOUL, Nov. 5, 2024 (Yonhap) --",
     "Published: 2024-11-05", "Updated 10:02 AM EST, Tue November 5, 2024", "October 31, 2024".
     Returns (date, start, end): ``text[start:end]`` is the date's words (weekday included, label and place
@@ -453,7 +459,8 @@ def is_yearless(published: str | None) -> bool:
 def find_yearless_dateline(text: str, max_chars: int = 600) -> tuple[str, int, int] | None:
     """The month and day of a dateline that gives no year, when the head names no year either (wire copy:
     "ANTOFAGASTA, Chile, May 20 (Coastwire) -"), as ISO 8601's year-less ``"--05-20"``, with the date's
-    offsets; None when there is a dated dateline or none at all."""
+    offsets; None when there is a dated dateline or none at all. Without a year the date must end its line or
+    be followed by a wire credit and its dash: "April 1, Fools' Day pranks go viral" is a headline."""
     for found, _, start, end in _datelines(text, max_chars):
         if isinstance(found, date):
             return None
@@ -474,7 +481,7 @@ def _datelines(text: str, max_chars: int) -> Iterator[tuple[date | str, re.Match
             month, day = _month_number(m[p + "_m"]), int(m[p + "_d"])
             year = m[p + "_y"] or _other_year(head, m.start("date"), m.end("date"))
             if year is None:
-                if _checked_date(NOMINAL_YEAR, month, day) is not None:
+                if _checked_date(NOMINAL_YEAR, month, day) is not None and _YEARLESS_TAIL.match(head, m.end("date")):
                     yield f"--{month:02d}-{day:02d}", m, m.start("date"), m.end("date")
                 continue
             found = _checked_date(int(year), month, day)

@@ -63,7 +63,7 @@ class DocumentEntry:
     source: str = ""  # the corpus file it was read from ("" = the document's own name)
     format: str = "txt"
     title: str | None = None
-    published: str | None = None  # ISO date
+    published: str | None = None  # ISO date, or "--MM-DD" when only the month and day are known
     outlet: str | None = None
     author: str | None = None
     url: str | None = None

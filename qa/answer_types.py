@@ -49,9 +49,10 @@ _DAY = re.compile(
     re.IGNORECASE)
 
 
-_WEEKDAY_SHORT = re.compile(r"(?:,\s*)?\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s*$", re.IGNORECASE)
-_JOINED_BEFORE = re.compile(r"(?:[\s,]|\b(?:on|of|at|in)\b)+$", re.IGNORECASE)  # what joins a value to the next
-_JOINED_AFTER = re.compile(r"(?:[\s,]|\bat\b(?=\s+\d))+", re.IGNORECASE)
+# what belongs to a clock time after it: its zone, "local time", a conversion in parentheses
+_CLOCK_TAIL = re.compile(r"(?:[^\S\n]*(?:\b(?:[A-Z]{1,4}T|GMT|UTC|Z)\b|\blocal\s+time\b|\([^()\n]{1,30}\)))*")
+_HEDGE_BEFORE = re.compile(r"\b(?:about|around|approximately|roughly|nearly|shortly\s+(?:before|after)|"
+                           r"just\s+(?:before|after))\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,28 +71,25 @@ class AnswerType:
         return bool(self.given.search(text))
 
     def tightened(self, text: str) -> tuple[int, int]:
-        """``(start, end)`` of the answer inside ``text`` without a value of the ``apart`` kind that the span
-        runs into, before or after it, nor the words that join them: "4:17 a.m." in "4:17 a.m. on Tuesday",
-        "7:32 PM KST" in "7:32 PM KST, Sun July 6, 2025", "11:52 p.m." in "Tuesday at 11:52 p.m.". The
-        whole text when nothing is apart from the answer (or it does not fit)."""
-        own = self.given.search(text)
-        if self.apart is None or own is None:
+        """``(start, end)`` of the answer inside ``text`` when the span runs into a value of the ``apart`` kind,
+        before or after it: the value of this type alone, with a hedge before it and what belongs to it after
+        (``_CLOCK_TAIL``): "4:17 a.m." in "4:17 a.m. on Tuesday", "7:32 PM KST" in "7:32 PM KST, Sun July 6,
+        2025", "11:52 p.m." in "Tuesday at 11:52 p.m.", "about 7 a.m." in "on Friday, about 7 a.m.". The whole
+        text when nothing is apart from it, when it does not fit, or when it holds two values of this type
+        ("from 9 a.m. Monday to 5 p.m. Tuesday": a span, not one time)."""
+        found = list(self.given.finditer(text))
+        if self.apart is None or not found:
             return 0, len(text)
-        start, end = 0, len(text)
-        for m in self.apart.finditer(text):
-            if m.start() >= own.end():
-                end = min(end, m.start())
-            elif m.end() <= own.start():
-                start = max(start, m.end())
-        if (start, end) == (0, len(text)):
-            return start, end
-        head = text[:end]
-        head = head[:len(head) - len(_WEEKDAY_SHORT.search(head).group())] if _WEEKDAY_SHORT.search(head) else head
-        joined = _JOINED_BEFORE.search(head)
-        end = len(head) - (len(joined.group()) if joined else 0)
-        lead = _JOINED_AFTER.match(text, start)
-        start, end = balance_span(text, lead.end() if lead else start, end)
-        while end > start and text[end - 1] in " ,;:":  # what a cut bracket leaves: "9:24 p.m. ET "
+        own = found[0]
+        end = own.end() + len(_CLOCK_TAIL.match(text, own.end()).group())  # "10:26 a.m. (0926 GMT)" is one time
+        if any(m.start() >= end for m in found[1:]):
+            return 0, len(text)
+        if not any(m.start() >= end or m.end() <= own.start() for m in self.apart.finditer(text)):
+            return 0, len(text)
+        hedge = _HEDGE_BEFORE.search(text, 0, own.start())
+        start = hedge.start() if hedge else own.start()
+        start, end = balance_span(text, start, end)
+        while end > start and text[end - 1].isspace():
             end -= 1
         return (start, end) if start < end and self.fits(text[start:end]) else (0, len(text))
 

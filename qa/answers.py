@@ -141,7 +141,7 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
     by what its text is (a clock time for "at what time"), and a typed answer is shown without another
     kind of value it runs into ("4:17 a.m." for "4:17 a.m. on Tuesday", ``AnswerType.tightened``); a
     dotted abbreviation keeps its last period ("2:47 p.m.", ``core.text.with_abbreviation_period``).
-    Neither moves the evidence: they change what is shown, not what the reader found.
+    Neither changes the reader's evidence; the span shown is the one dated (a clock time, by the day it ran into).
     """
     weights = weights or {}
     raw: list[Candidate] = []

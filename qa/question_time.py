@@ -81,7 +81,7 @@ def _overlaps(ordering: re.Match[str], mention: TimeMention) -> bool:
 
 def _asked_range(mention: TimeMention, today: date | None) -> DateRange:
     """The mention's range; a day or month without its year moves to its latest occurrence on or before today
-    (find_time_mentions gives such mentions only with a reference date)."""
+    (without ``today`` it stays in ``index.dates.NOMINAL_YEAR``, its year unknown: matched on month and day)."""
     if mention.year_known or today is None:
         return mention.range
     month = mention.range.start.month

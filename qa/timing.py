@@ -11,7 +11,9 @@ with the time of each candidate answer, which is dated by the first of:
 
 A year in the answer's sentence that holds the publication date ("this year") dates it no better than
 the article, which is used instead. A day written without its year ("on June 23") was resolved
-against the publication date, so its year counts as known when it is compared with a question's.
+against the publication date, so its year counts as known when it is compared with a question's; in
+an article without a full date (undated, or wire copy known only as "--05-20") it stays unknown and
+only its month and day are compared.
 
 Agreement is +1 (the dates agree), -1 (they contradict) or 0 (nothing known, or a date too coarse
 to tell). A candidate whose date contradicts the question's loses ``weight × |agreement|`` of its

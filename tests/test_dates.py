@@ -169,6 +169,11 @@ def test_dateline_formats(text, expected):
     assert dateline(text) == expected
 
 
+def test_a_second_place_only_after_a_place_in_capitals():
+    assert dateline("NEW YORK, N.Y., Nov. 5, 2024 (AP) — Stocks fell.") == (date(2024, 11, 5), "Nov. 5, 2024")
+    assert find_dateline("Apple, Google, March 3, 2025 - deadline looms") is None
+
+
 def test_dateline_without_a_year_takes_a_year_from_the_head():
     assert find_dateline("Nov. 5 (Reuters) - North Korea fired a missile.") is None
     text = "Nov. 5 (Reuters) - North Korea fired a missile.\n\n(c) 2024 Reuters"
@@ -183,6 +188,16 @@ def test_dateline_without_a_year_takes_a_year_from_the_head():
     ("February 30 (Wire) - ...", None),  # no such day in any year
     ("North Korea fired a missile on Nov. 5.", None),  # a date, but not a dateline
     ("SEOUL, Nov. 5, 2024 (Yonhap) -- North Korea fired ...", None),  # dated: find_dateline's
+    ("Seoul, Nov. 5 (Yonhap) - North Korea fired ...", ("--11-05", "Nov. 5")),
+    ("Storm nears coast\nMay 20\n\nThe storm ...", ("--05-20", "May 20")),  # the date alone on its line
+    # headlines and timelines, not datelines: two places only after capitals, and without a year the date
+    # must end its line or take a wire credit and its dash
+    ("Apple, Google, March 3 - deadline looms", None),
+    ("Smith, Jones, May 20 (opinion) - a day to remember", None),
+    ("Tesla, Inc, May 20 — shares fall", None),
+    ("Dear Readers, On Monday, March 3, we launch a new section", None),
+    ("April 1, Fools' Day pranks go viral", None),
+    ("How the crisis unfolded\n\nMarch 3 - The company announces a recall.", None),
 ])
 def test_a_dateline_without_any_year_gives_its_month_and_day(text, expected):
     found = find_yearless_dateline(text)

@@ -168,7 +168,11 @@ def test_wire_copy_without_a_year_still_tells_its_day_from_another():
 
     meta = text_metadata(WIRE)
     assert (meta.published, meta.origins["published"], meta.title) == (
-        "--05-20", "dateline without a year", "Quake rattles northern Chile")
+        "--05-20", "yearless_dateline", "Quake rattles northern Chile")
+    later = WIRE + "x " * 400 + "\nThe region last shook on April 1, 2014.\n"  # a dated day far down is no better date
+    assert text_metadata(later).published == "--05-20"
+    for headline in ("Layoffs in October", "Marathon on April 21"):  # half a date is still a headline
+        assert text_metadata(headline + "\n\nThe company said so.").title == headline
     p = with_times([Passage(f"wire.txt:0-{len(WIRE)}", "wire.txt", 0, len(WIRE), WIRE)], WIRE, meta.published)[0]
     tag = dating_tag(p, *span_of(p, "5.8"))
     # the dateline above the lead is not in the lead's sentence: the article's date (and its lag) dates it
@@ -224,9 +228,14 @@ def test_a_clock_time_is_shown_without_the_day_it_runs_into():
     assert shown("7:32 PM KST, Sun July 6, 2025") == "7:32 PM KST"
     assert shown("Tuesday at 11:52 p.m.") == "11:52 p.m."
     assert shown("Nov. 7, 12:35 p.m.") == "12:35 p.m."
-    assert shown("9:24 p.m. ET (0224 GMT on March 3") == "9:24 p.m. ET"
-    assert shown("on Friday, about 7 a.m.") == "about 7 a.m."  # a hedge belongs to the time
-    for whole in ("12:35 p.m. local time", "10:26 a.m.", "Thursday", "noon"):
+    assert shown("10:26 a.m. (0926 GMT) on Tuesday") == "10:26 a.m. (0926 GMT)"  # a conversion belongs to it
+    assert shown("on Friday, about 7 a.m.") == "about 7 a.m."  # so does a hedge
+    assert shown("12:35 p.m. local time on Nov. 7") == "12:35 p.m. local time"
+    for dangling in ("4 p.m. on the eve of the vote", "11 p.m. on the night of May 3", "6 a.m. until Tuesday"):
+        assert shown(dangling) == dangling.split(" ")[0] + " " + dangling.split(" ")[1]  # no word of the day left
+    assert shown("(Tuesday) 4 p.m.") == "4 p.m."
+    for whole in ("12:35 p.m. local time", "10:26 a.m.", "Thursday", "noon",
+                  "from 9 a.m. Monday to 5 p.m. Tuesday", "noon and on Tuesday at 3 p.m."):  # two times: a range
         assert shown(whole) == whole
     assert LENGTH.tightened("700 kilometers on Friday") == (0, 24)  # only a clock time is kept apart from its day
     # in scoring: the evidence of the place is kept, the citation quotes the time alone
@@ -236,6 +245,14 @@ def test_a_clock_time_is_shown_without_the_day_it_runs_into():
     [answer], _ = assemble(readings, 0.0, 1, prior=type_prior("At what time was it launched?", 6.0))
     assert answer.text == "7:10 a.m." and p.text[answer.citations[0].start - p.start:][:9] == "7:10 a.m."
     assert answer.score == assemble(readings, 0.0, 1)[0][0].score
+    # the time shown is dated by the day the reader's span ran into: Thursday, not the article's window
+    asked = TimeScorer(parse_question_time("At what time was it fired on October 31, 2024?", TODAY), 2.0, [p])
+    typed = type_prior("At what time was it fired?", 6.0)
+    answers, _, others, _ = assemble_all(readings, 0.0, 1, judge=asked.judge, exclusive=asked.exclusive, prior=typed)
+    assert [a.text for a in answers] == ["7:10 a.m."] and answers[0].event_date == "2024-10-31"
+    earlier = TimeScorer(parse_question_time("At what time was it fired on October 29, 2024?", TODAY), 2.0, [p])
+    answers, _, others, _ = assemble_all(readings, 0.0, 1, judge=earlier.judge, exclusive=earlier.exclusive, prior=typed)
+    assert answers == [] and [(a.text, a.event_date) for a in others] == [("7:10 a.m.", "2024-10-31")]
 
 
 def test_a_dotted_abbreviation_keeps_its_last_period_at_a_sentence_end():

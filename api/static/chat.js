@@ -8,10 +8,12 @@ const conversation = document.getElementById("conversation");
 const statusLine = document.getElementById("status");
 
 function formatDate(iso) {
-  // "2025-11-07" -> "7 Nov 2025" (the date as published, no time zone shift); "--05-20" (year unknown) -> "20 May"
+  // "2025-11-07" -> "7 Nov 2025" (the date as published, no time zone shift); year unknown: "--05-20" -> "20 May", "--05" -> "May"
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const month = /^--(\d{2})$/.exec(iso || "");  // a month without its year
+  if (month) return months[Number(month[1]) - 1] || null;
   const match = /^(\d{4}|-)-(\d{2})-(\d{2})$/.exec(iso || "");
   if (!match) return null;
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const day = Number(match[3]) + " " + months[Number(match[2]) - 1];
   return match[1] === "-" ? day : day + " " + match[1];
 }

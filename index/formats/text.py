@@ -3,9 +3,10 @@
 * the headline: the first substantial line near the top (3-30 words, not a sentence ending in a
   period, not page furniture, not a date);
 * the publication date: a dateline near the top ("Friday, November 7, 2025", "Nov. 5 (Reuters) -"),
-  parsed by ``index.dates`` (dateparser/dateutil), else the date the top of the article mentions,
-  else a dateline's month and day alone, as ISO 8601's year-less ``--05-20`` (wire copy without a year:
-  it still tells the events of May 19 from those of July 8, never a year);
+  parsed by ``index.dates`` (dateparser/dateutil); a dateline's month and day alone when the head gives
+  no year, as ISO 8601's year-less ``--05-20`` (wire copy: it still tells the events of May 19 from those
+  of July 8, never a year; a day mentioned further down, "on April 1, 2014", is no better date); else the
+  date the top of the article mentions;
 * a sidecar ``<name>.meta.json`` beside the file (``title``, ``published``, ``outlet``, ``author``,
   ``url``) overrides what was guessed (``apply_sidecar``; read by ``index.ingest``).
 """
@@ -48,7 +49,7 @@ def _is_date_line(line: str) -> bool:
     """Whether a date is most of the line ("Friday, November 7, 2025", "Updated 10:02 AM EST")."""
     from index.dates import find_time_mentions
 
-    covered = sum(m.end - m.start for m in find_time_mentions(line, None))
+    covered = sum(m.end - m.start for m in find_time_mentions(line, None) if m.year_known)  # "Layoffs in October": a headline
     return covered >= 0.5 * len(line.strip())
 
 
@@ -76,11 +77,11 @@ def text_metadata(text: str) -> DocumentMeta:
     span = (dateline[1], dateline[2]) if dateline else None
     if dateline is not None:
         published, origins["published"] = dateline[0].isoformat(), "dateline"
+    elif (yearless := find_yearless_dateline(text)) is not None:  # wire copy: "May 20 (Reuters) -", no year in the head
+        published, origins["published"] = yearless[0], "yearless_dateline"
+        span = yearless[1:]
     elif (guessed := guess_published(text)) is not None:  # no dateline: the latest dated day the top mentions
         published, origins["published"] = guessed[0].isoformat(), "mentioned"
-    elif (yearless := find_yearless_dateline(text)) is not None:  # wire copy: "May 20 (Reuters) -", no year anywhere
-        published, origins["published"] = yearless[0], "dateline without a year"
-        span = yearless[1:]
     title = guess_headline(text, span)
     if title is not None:
         origins["title"] = "headline"
