@@ -30,6 +30,7 @@ from datetime import date
 
 from core.text import normalize_answer, sentence_ends, with_abbreviation_period
 from core.types import Answer, Citation, NoAnswer, Passage, PassageReading, Span
+from index.dates import NOMINAL_YEAR
 from qa.answer_types import TypePrior
 from qa.calibration import ScoreScale
 from qa.timing import Judgement
@@ -214,9 +215,34 @@ def _day(label: str | None) -> date | None:
         return None
 
 
+def _month_day(label: str | None) -> date | None:
+    """A year-less event date ("--05-20", an undated wire story's) in ``NOMINAL_YEAR``; None otherwise."""
+    if not label or not label.startswith("--") or len(label) != 7:
+        return None
+    try:
+        return date.fromisoformat(f"{NOMINAL_YEAR}{label[1:]}")
+    except ValueError:
+        return None
+
+
+def days_apart(one: str | None, other: str | None) -> int | None:
+    """Days between two event dates; on month and day alone (the nearer way round the year) when either is
+    year-less; None when either is unknown."""
+    a, b = _day(one), _day(other)
+    if a is not None and b is not None:
+        return abs((a - b).days)
+    a = _month_day(one) or (a.replace(year=NOMINAL_YEAR) if a is not None else None)  # a leap year: Feb 29 exists
+    b = _month_day(other) or (b.replace(year=NOMINAL_YEAR) if b is not None else None)
+    if a is None or b is None:
+        return None
+    d = abs((a - b).days)
+    return min(d, 366 - d)
+
+
 def split_by_event(members: list[Candidate]) -> list[list[Candidate]]:
     """Candidates with the same text, split where their event dates are more than ``SAME_EVENT_DAYS``
-    apart (two launches that both flew 700 km are two answers); undated ones join the best group."""
+    apart (two launches that both flew 700 km are two answers); a year-less date ("--05-20") joins the
+    group it is that close to on month and day, else makes its own; undated ones join the best group."""
     dated = sorted((c for c in members if _day(c.event_date) is not None), key=lambda c: _day(c.event_date))
     clusters: list[list[Candidate]] = []
     for c in dated:
@@ -224,7 +250,14 @@ def split_by_event(members: list[Candidate]) -> list[list[Candidate]]:
             clusters[-1].append(c)
         else:
             clusters.append([c])
-    undated = [c for c in members if _day(c.event_date) is None]
+    for c in sorted((c for c in members if _month_day(c.event_date) is not None), key=lambda c: _month_day(c.event_date)):
+        near = next((g for g in clusters if any((days_apart(c.event_date, m.event_date) or 0) <= SAME_EVENT_DAYS
+                                                for m in g)), None)
+        if near is not None:
+            near.append(c)
+        else:
+            clusters.append([c])
+    undated = [c for c in members if _day(c.event_date) is None and _month_day(c.event_date) is None]
     if not clusters:
         return [members]
     best = max(clusters, key=lambda g: max(m.score for m in g))
@@ -258,9 +291,10 @@ def group_answers(candidates: list[Candidate]) -> list[Answer]:
 
 
 def far_apart(one: str | None, other: str | None) -> bool:
-    """True when both event dates are known and more than ``SAME_EVENT_DAYS`` apart: two events."""
-    a, b = _day(one), _day(other)
-    return a is not None and b is not None and abs((a - b).days) > SAME_EVENT_DAYS
+    """True when both event dates are known (a year-less one by month and day) and more than
+    ``SAME_EVENT_DAYS`` apart: two events."""
+    apart = days_apart(one, other)
+    return apart is not None and apart > SAME_EVENT_DAYS
 
 
 def assemble(readings: list[PassageReading], threshold: float, max_answers: int,

@@ -328,3 +328,22 @@ def test_a_date_filter_counts_a_yearless_date_as_unknown():
         ("dated.txt", "2026-05-20"), ("wire.txt", "--05-20"), ("undated.txt", None)]}
     chosen, unknown = select_documents(SimpleNamespace(documents=documents), DocumentFilter(published_after="2026-01-01"))
     assert (chosen, unknown) == (frozenset({"dated.txt"}), 2)
+
+
+def test_year_less_event_dates_still_split_events_by_month_and_day():
+    """The same figure in two undated wire stories of different days is two answers; with a dated story of
+    the same days it is one."""
+    from qa.answers import days_apart, far_apart
+
+    def wire(name: str, published: str) -> Passage:
+        text = "Quake rattles the coast\n\nA magnitude 5.8 earthquake shook the region, officials said.\n"
+        return with_times([Passage(f"{name}:0-{len(text)}", name, 0, len(text), text)], text, published)[0]
+
+    may, july, dated = wire("may.txt", "--05-20"), wire("july.txt", "--07-08"), wire("dated.txt", "2026-05-19")
+    scorer = TimeScorer(None, 2.0, [may, july, dated])
+    apart = assemble_all([reading(may, "5.8", 0.9), reading(july, "5.8", 0.8)], 0.0, 3, judge=scorer.judge)[0]
+    assert [(a.text, a.event_date) for a in apart] == [("5.8", "--05-20"), ("5.8", "--07-08")]
+    together = assemble_all([reading(may, "5.8", 0.9), reading(dated, "5.8", 0.8)], 0.0, 3, judge=scorer.judge)[0]
+    assert [(a.text, len(a.citations)) for a in together] == [("5.8", 2)]
+    assert days_apart("--12-31", "--01-02") == 2 and days_apart("--05-20", None) is None
+    assert far_apart("--05-19", "--07-08") and not far_apart("--05-20", "2024-05-18")
