@@ -12,9 +12,9 @@
   different passages far better than probabilities normalized inside each passage (SQuAD dev
   open mode, top_k 5: F1 73.0 against 70.2, never abstaining).
 * Candidates that state the same thing (same SQuAD-normalized text once leading hedges such as
-  "about"/"roughly" are set aside) form one answer. Its text is the quote found verbatim in the
-  most candidates, and each of those candidates cites exactly that quote, so every citation of an
-  answer satisfies ``original[start:end] == answer.text``. A candidate that does not contain the
+  "about"/"roughly" and a trailing "local time" are set aside) form one answer. Its text is the quote
+  found verbatim in the most candidates, and each of those candidates cites exactly that quote, so
+  every citation of an answer satisfies ``original[start:end] == answer.text``. A candidate that does not contain the
   quote verbatim (another spelling) becomes an answer of its own rather than a loose citation.
 * Answers scoring below the threshold are withheld; if none is left the result is "no answer".
 """
@@ -63,8 +63,13 @@ Judge = Callable[[Passage, int, int], Judgement]  # (passage, span start, span e
 Prior = Callable[[str], float]  # span text -> evidence added for its answer type
 
 
+_QUALIFIER = re.compile(r",?\s+(?:local\s+time|\(local(?:\s+time)?\))$", re.IGNORECASE)
+
+
 def strip_hedge(text: str) -> str:
-    return _HEDGE.sub("", text, count=1)
+    """``text`` without a leading hedge ("about 700 km") or a trailing "local time" ("12:35 p.m. local time"):
+    the same fact as the bare value."""
+    return _QUALIFIER.sub("", _HEDGE.sub("", text, count=1), count=1)
 
 
 def answer_key(text: str) -> str:

@@ -81,6 +81,7 @@ def test_answer_key_sets_hedges_and_spelling_aside():
     assert answer_key("roughly 700 kilometers") == answer_key("700 kilometres") == "700 kilometers"
     assert answer_key("The Iskander") == "iskander"
     assert answer_key("400 km") != answer_key("700 km")
+    assert answer_key("12:35 p.m. local time") == answer_key("12:35 p.m.") != answer_key("12:35 a.m.")
 
 
 def test_group_answers_keeps_every_citation_exact():
