@@ -5,7 +5,8 @@ Each sampled SQuAD dev question is asked twice over the whole paragraph corpus, 
 and once with every paragraph of its own article left out of the search (a negative: the articles
 that remain do not say) -- or, with ``--remove paragraph``, only its own paragraph and the paragraphs
 of its article that contain a reference answer (a harder negative, like a news question the article
-is about but does not answer: the rest of the article is still there). For a threshold t, a negative abstains when its top answer scores below t,
+is about but does not answer: the rest of the article is still there). For a threshold t, a negative
+abstains when its top answer scores below t,
 and an answerable question scores the F1 of its top answer, 0 when it scores below t. The curve
 (abstain rate on negatives against answerable F1) is printed and plotted for both halves of the
 file's articles, with the shipped threshold and the lowest threshold that reaches ``--min-abstain``
@@ -85,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i, q in enumerate(questions):
             text, pos = top_answer(service, q.question, args.top_k, None)
             f1 = metric_max_over_ground_truths(f1_score, text, q.answers) if text else 0.0
-            _, neg = top_answer(service, q.question, args.top_k, everything - removed_for(study, q, docs_of, args.remove))
+            left = everything - removed_for(study, q, docs_of, args.remove)
+            _, neg = top_answer(service, q.question, args.top_k, left)
             samples.append({"id": q.id, "pos_score": round(pos, 5), "f1": f1, "neg_score": round(neg, 5)})
             if (i + 1) % 100 == 0:
                 print(f"  {name}: {i + 1}/{len(questions)}", file=sys.stderr)

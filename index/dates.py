@@ -438,14 +438,15 @@ def find_dateline(text: str, max_chars: int = 600) -> tuple[date, int, int] | No
     """The publication date of a plain-text article, from a dateline line among its first ``max_chars``.
 
     A dateline is a line that starts with a date (after an optional "Published:"/"Updated 10:02 AM EST,"
-    label or an optional place: "SEOUL,", "Seoul,", "ANTOFAGASTA, Chile,") and continues with nothing, a time, or punctuation such as
-    "(Reuters) -": "Friday, November 7, 2025", "Nov. 5 (Reuters) -", "SEOUL, Nov. 5, 2024 (Yonhap) --",
-    "Published: 2024-11-05", "Updated 10:02 AM EST, Tue November 5, 2024", "October 31, 2024".
+    label or an optional place: "SEOUL,", "Seoul,", "ANTOFAGASTA, Chile,") and continues with nothing, a
+    time, or punctuation such as "(Reuters) -": "Friday, November 7, 2025", "Nov. 5 (Reuters) -",
+    "SEOUL, Nov. 5, 2024 (Yonhap) --", "Published: 2024-11-05", "Updated 10:02 AM EST, Tue November 5, 2024",
+    "October 31, 2024".
     Returns (date, start, end): ``text[start:end]`` is the date's words (weekday included, label and place
     not). A dateline without a year takes the first other year in the head; with none it is skipped
     (``find_yearless_dateline`` gives its month and day). The first dateline line wins. None when there is none.
     """
-    for found, _, start, end in _datelines(text, max_chars):
+    for found, start, end in _datelines(text, max_chars):
         if isinstance(found, date):
             return found, start, end
     return None
@@ -456,19 +457,29 @@ def is_yearless(published: str | None) -> bool:
     return isinstance(published, str) and published.startswith("--")
 
 
+def nominal_day(published: str | None) -> date | None:
+    """A year-less date (``"--05-20"``) as that day in ``NOMINAL_YEAR``; None for anything else or no such day."""
+    if not is_yearless(published) or len(published) != 7:
+        return None
+    try:
+        return date.fromisoformat(f"{NOMINAL_YEAR}{published[1:]}")
+    except ValueError:
+        return None
+
+
 def find_yearless_dateline(text: str, max_chars: int = 600) -> tuple[str, int, int] | None:
     """The month and day of a dateline that gives no year, when the head names no year either (wire copy:
     "ANTOFAGASTA, Chile, May 20 (Coastwire) -"), as ISO 8601's year-less ``"--05-20"``, with the date's
     offsets; None when there is a dated dateline or none at all. Without a year the date must end its line or
     be followed by a wire credit and its dash: "April 1, Fools' Day pranks go viral" is a headline."""
-    for found, _, start, end in _datelines(text, max_chars):
+    for found, start, end in _datelines(text, max_chars):
         if isinstance(found, date):
             return None
         return found, start, end
     return None
 
 
-def _datelines(text: str, max_chars: int) -> Iterator[tuple[date | str, re.Match[str], int, int]]:
+def _datelines(text: str, max_chars: int) -> Iterator[tuple[date | str, int, int]]:
     """Each dateline of the head: its date, or "--MM-DD" when neither it nor the head gives a year."""
     if not isinstance(text, str) or not isinstance(max_chars, int):
         return
@@ -482,11 +493,11 @@ def _datelines(text: str, max_chars: int) -> Iterator[tuple[date | str, re.Match
             year = m[p + "_y"] or _other_year(head, m.start("date"), m.end("date"))
             if year is None:
                 if _checked_date(NOMINAL_YEAR, month, day) is not None and _YEARLESS_TAIL.match(head, m.end("date")):
-                    yield f"--{month:02d}-{day:02d}", m, m.start("date"), m.end("date")
+                    yield f"--{month:02d}-{day:02d}", m.start("date"), m.end("date")
                 continue
             found = _checked_date(int(year), month, day)
         if found is not None:
-            yield found, m, m.start("date"), m.end("date")
+            yield found, m.start("date"), m.end("date")
 
 
 def _other_year(head: str, start: int, end: int) -> str | None:

@@ -17,7 +17,7 @@ from datetime import date
 from itertools import accumulate
 
 from core.types import Passage, TimeTag
-from index.dates import NOMINAL_YEAR, DateRange, TimeMention, find_time_mentions, is_yearless, parse_date
+from index.dates import DateRange, TimeMention, find_time_mentions, is_yearless, nominal_day, parse_date
 
 
 def _tag(mention: TimeMention, source: str) -> TimeTag:
@@ -29,7 +29,7 @@ def _tag(mention: TimeMention, source: str) -> TimeTag:
 def article_tag(published: str | None) -> TimeTag | None:
     """The publication date as a tag; a year-less one ("--05-20") in ``NOMINAL_YEAR``, its year unknown."""
     if is_yearless(published):
-        day = parse_date(f"{NOMINAL_YEAR}{published[1:]}")
+        day = nominal_day(published)
         if day is None:
             return None
         return TimeTag(first=day.isoformat(), last=day.isoformat(), granularity="day", text="", source="article",

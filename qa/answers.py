@@ -14,8 +14,9 @@
 * Candidates that state the same thing (same SQuAD-normalized text once leading hedges such as
   "about"/"roughly" and a trailing "local time" are set aside) form one answer. Its text is the quote
   found verbatim in the most candidates, and each of those candidates cites exactly that quote, so
-  every citation of an answer satisfies ``original[start:end] == answer.text``. A candidate that does not contain the
-  quote verbatim (another spelling) becomes an answer of its own rather than a loose citation.
+  every citation of an answer satisfies ``original[start:end] == answer.text``. A candidate that does
+  not contain the quote verbatim (another spelling) becomes an answer of its own rather than a loose
+  citation.
 * Answers scoring below the threshold are withheld; if none is left the result is "no answer".
 """
 
@@ -30,7 +31,7 @@ from datetime import date
 
 from core.text import normalize_answer, sentence_ends, with_abbreviation_period
 from core.types import Answer, Citation, NoAnswer, Passage, PassageReading, Span
-from index.dates import NOMINAL_YEAR
+from index.dates import NOMINAL_YEAR, nominal_day
 from qa.answer_types import TypePrior
 from qa.calibration import ScoreScale
 from qa.timing import Judgement
@@ -147,7 +148,8 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
     by what its text is (a clock time for "at what time"), and a typed answer is shown without another
     kind of value it runs into ("4:17 a.m." for "4:17 a.m. on Tuesday", ``AnswerType.tightened``); a
     dotted abbreviation keeps its last period ("2:47 p.m.", ``core.text.with_abbreviation_period``).
-    Neither changes the reader's evidence; the span shown is the one dated (a clock time, by the day it ran into).
+    Neither changes the reader's evidence; the span shown is the one dated (a clock time, by the day it
+    ran into).
     """
     weights = weights or {}
     raw: list[Candidate] = []
@@ -220,24 +222,14 @@ def _day(label: str | None) -> date | None:
         return None
 
 
-def _month_day(label: str | None) -> date | None:
-    """A year-less event date ("--05-20", an undated wire story's) in ``NOMINAL_YEAR``; None otherwise."""
-    if not label or not label.startswith("--") or len(label) != 7:
-        return None
-    try:
-        return date.fromisoformat(f"{NOMINAL_YEAR}{label[1:]}")
-    except ValueError:
-        return None
-
-
 def days_apart(one: str | None, other: str | None) -> int | None:
     """Days between two event dates; on month and day alone (the nearer way round the year) when either is
     year-less; None when either is unknown."""
     a, b = _day(one), _day(other)
     if a is not None and b is not None:
         return abs((a - b).days)
-    a = _month_day(one) or (a.replace(year=NOMINAL_YEAR) if a is not None else None)  # a leap year: Feb 29 exists
-    b = _month_day(other) or (b.replace(year=NOMINAL_YEAR) if b is not None else None)
+    a = nominal_day(one) or (a.replace(year=NOMINAL_YEAR) if a is not None else None)  # a leap year: Feb 29 exists
+    b = nominal_day(other) or (b.replace(year=NOMINAL_YEAR) if b is not None else None)
     if a is None or b is None:
         return None
     d = abs((a - b).days)
@@ -255,14 +247,14 @@ def split_by_event(members: list[Candidate]) -> list[list[Candidate]]:
             clusters[-1].append(c)
         else:
             clusters.append([c])
-    for c in sorted((c for c in members if _month_day(c.event_date) is not None), key=lambda c: _month_day(c.event_date)):
-        near = next((g for g in clusters if any((days_apart(c.event_date, m.event_date) or 0) <= SAME_EVENT_DAYS
-                                                for m in g)), None)
+    yearless = sorted((c for c in members if nominal_day(c.event_date) is not None), key=lambda c: nominal_day(c.event_date))
+    for c in yearless:
+        near = next((g for g in clusters if any(not far_apart(c.event_date, m.event_date) for m in g)), None)
         if near is not None:
             near.append(c)
         else:
             clusters.append([c])
-    undated = [c for c in members if _day(c.event_date) is None and _month_day(c.event_date) is None]
+    undated = [c for c in members if _day(c.event_date) is None and nominal_day(c.event_date) is None]
     if not clusters:
         return [members]
     best = max(clusters, key=lambda g: max(m.score for m in g))
@@ -327,7 +319,8 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
 
     Answers: the best one at or above ``threshold``, and after it only short ones (at most
     ``ALTERNATIVE_MAX_WORDS`` words) scoring at least ``ALTERNATIVE_RELATIVE`` of it or reporting another
-    event (dated more than ``SAME_EVENT_DAYS`` from it: two launches are two answers), at most ``max_answers``; with ``prior``, an alternative must
+    event (dated more than ``SAME_EVENT_DAYS`` from it: two launches are two answers), at most
+    ``max_answers``; with ``prior``, an alternative must
     also be of the expected type (no "before landing outside Japan's zone" under "how far"). The type
     counts only when some span read has it.
     Other events: the answers the question's date ruled out (``time_match`` False) that the reader

@@ -49,7 +49,8 @@ def _is_date_line(line: str) -> bool:
     """Whether a date is most of the line ("Friday, November 7, 2025", "Updated 10:02 AM EST")."""
     from index.dates import find_time_mentions
 
-    covered = sum(m.end - m.start for m in find_time_mentions(line, None) if m.year_known)  # "Layoffs in October": a headline
+    # only dates with a year count: "Layoffs in October" is a headline
+    covered = sum(m.end - m.start for m in find_time_mentions(line, None) if m.year_known)
     return covered >= 0.5 * len(line.strip())
 
 
