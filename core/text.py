@@ -86,6 +86,38 @@ def with_abbreviation_period(text: str, start: int, end: int) -> int:
     return end
 
 
+# what a number is incomplete without when it follows it: the half of the day of a clock time, "percent"
+_UNIT_AFTER_NUMBER = re.compile(r"[^\S\n]?(?:[ap]\.m\.?|[ap]m\b|percent(?:age points?)?\b|per\s?cent\b|%)",
+                                re.IGNORECASE)
+
+
+def with_unit(text: str, start: int, end: int) -> int:
+    """``end``, moved past the unit that a number ending the span ``text[start:end]`` needs: "6:52" -> "6:52 a.m.",
+    "38.6" -> "38.6 percent" (the reader may stop at the digits). Other units ("kilometres", "people") are left
+    to the reader: how many of a counted noun is answered with the bare number."""
+    if start < end <= len(text) and text[end - 1].isdigit():
+        unit = _UNIT_AFTER_NUMBER.match(text, end)
+        if unit:
+            return with_abbreviation_period(text, start, unit.end())
+    return end
+
+
+# a wire dateline opening a line: a place in capitals, maybe its country or state and a date, maybe the
+# agency's credit, then a dash: "DESSAN, Lusmarra (Northsea Wire) -", "SEOUL, Nov. 5 (Yonhap) --"
+_WIRE_DATELINE = re.compile(
+    r"^[^\S\n]*[A-Z][A-Z.'’-]+(?:[^\S\n][A-Z][A-Z.'’-]+){0,3}(?:,[^\S\n]*[A-Z][\w.'’-]*(?:[^\S\n][A-Z][\w.'’-]*){0,3}){0,2}"
+    r"(?:,[^\S\n]*[\w.]+[^\S\n]+\d{1,2}(?:,[^\S\n]*\d{4})?)?[^\S\n]*(?:\([^()\n]{1,40}\)[^\S\n]*)?(?:--?|[–—])",
+    re.MULTILINE)
+
+
+def in_wire_dateline(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` lies inside a wire dateline at the start of a line ("DESSAN, Lusmarra" in
+    "DESSAN, Lusmarra (Northsea Wire) - A ferry ..."): where the story was filed from, not an answer."""
+    line = text.rfind("\n", 0, start) + 1
+    found = _WIRE_DATELINE.match(text, line)
+    return found is not None and end <= found.end()
+
+
 def unbalanced(span: str) -> bool:
     """True when ``span`` has a bracket or double quote without its partner."""
     return first_unpaired(span) is not None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from collections.abc import Callable
 from datetime import date
 
-from core.text import normalize_answer, sentence_ends, with_abbreviation_period
+from core.text import in_wire_dateline, normalize_answer, sentence_ends, with_abbreviation_period, with_unit
 from core.types import Answer, Citation, NoAnswer, Passage, PassageReading, Span
 from index.dates import NOMINAL_YEAR, nominal_day
 from qa.answer_types import TypePrior
@@ -147,7 +147,9 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
     the date of the event it reports; with ``prior`` (``qa.answer_types.type_prior``) its evidence moves
     by what its text is (a clock time for "at what time"), and a typed answer is shown without another
     kind of value it runs into ("4:17 a.m." for "4:17 a.m. on Tuesday", ``AnswerType.tightened``); a
-    dotted abbreviation keeps its last period ("2:47 p.m.", ``core.text.with_abbreviation_period``).
+    dotted abbreviation keeps its last period ("2:47 p.m.", ``core.text.with_abbreviation_period``) and a number
+    the unit it needs ("6:52 a.m.", "38.6 percent", ``core.text.with_unit``). A span inside a wire dateline
+    ("DESSAN, Lusmarra (Northsea Wire) -") is no candidate: it says where the story was filed from.
     Neither changes the reader's evidence; the span shown is the one dated (a clock time, by the day it
     ran into).
     """
@@ -160,6 +162,9 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
                 lo, hi = prior.tightened(s.text)
                 s = replace(s, start=s.start + lo, end=s.start + hi)
             s = replace(s, end=with_abbreviation_period(r.passage.text, s.start, s.end))  # "2:47 p.m."
+            s = replace(s, end=with_unit(r.passage.text, s.start, s.end))  # "6:52 a.m.", "38.6 percent"
+            if in_wire_dateline(r.passage.text, s.start, s.end):  # "DESSAN, Lusmarra (Wire) -": where it was filed
+                continue
             if prior is not None:
                 evidence += prior(s.text)
             j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)

@@ -347,3 +347,39 @@ def test_year_less_event_dates_still_split_events_by_month_and_day():
     assert [(a.text, len(a.citations)) for a in together] == [("5.8", 2)]
     assert days_apart("--12-31", "--01-02") == 2 and days_apart("--05-20", None) is None
     assert far_apart("--05-19", "--07-08") and not far_apart("--05-20", "2024-05-18")
+
+
+def test_a_number_keeps_the_unit_it_needs():
+    from core.text import with_unit
+
+    text = "It struck at 6:52 a.m. local time. Marsk had 38.6 percent, up 2%. It was 10 pm. The toll: 37 people."
+    def grown(word: str, after: str = "") -> str:
+        start = text.index(word, text.index(after))
+        return text[start:with_unit(text, start, start + len(word))]
+    assert grown("6:52") == "6:52 a.m."
+    assert grown("38.6") == "38.6 percent"
+    assert grown("2", "up") == "2%"
+    assert grown("10") == "10 pm"
+    assert grown("37") == "37"  # a count keeps the reader's bare number
+    assert grown("6:52 a.m.") == "6:52 a.m."  # already whole
+    p = passage("t.txt", "Dessan\n\n" + text, "2026-03-12")
+    [answer], _ = assemble([PassageReading(p, (Span(p, *span_of(p, "38.6"), 0.6, 3.0),))], 0.0, 1)
+    assert answer.text == "38.6 percent" and answer.citations[0].text == "38.6 percent"
+
+
+def test_a_wire_dateline_is_where_the_story_was_filed_not_an_answer():
+    from core.text import in_wire_dateline
+
+    text = ("Crew member dies in ferry fire\n\nDESSAN, Lusmarra (Northsea Wire) — The MV Gannet Point caught fire.\n"
+            "SEOUL, Nov. 5, 2024 (Yonhap) -- North Korea fired a missile.\nNASA, the agency, said - nothing.")
+    def inside(words: str) -> bool:
+        start = text.index(words)
+        return in_wire_dateline(text, start, start + len(words))
+    assert inside("DESSAN, Lusmarra") and inside("Northsea Wire") and inside("SEOUL") and inside("Nov. 5, 2024")
+    assert not inside("MV Gannet Point") and not inside("North Korea") and not inside("NASA")
+    assert not inside("Crew member")
+    p = passage("t.txt", text, "2026-08-28")
+    readings = [PassageReading(p, (Span(p, *span_of(p, "DESSAN, Lusmarra"), 0.8, 6.0),
+                                   Span(p, *span_of(p, "MV Gannet Point"), 0.6, 3.0)))]
+    [answer], _ = assemble(readings, 0.0, 1)
+    assert answer.text == "MV Gannet Point"
