@@ -150,7 +150,7 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
     dotted abbreviation keeps its last period ("2:47 p.m.", ``core.text.with_abbreviation_period``) and a number
     the unit it needs ("6:52 a.m.", "38.6 percent", ``core.text.with_unit``). A span inside a wire dateline
     ("DESSAN, Lusmarra (Northsea Wire) -") is no candidate: it says where the story was filed from.
-    Neither changes the reader's evidence; the span shown is the one dated (a clock time, by the day it
+    None of this changes the reader's evidence; the span shown is the one dated (a clock time, by the day it
     ran into).
     """
     weights = weights or {}
@@ -161,10 +161,11 @@ def candidates_from(readings: list[PassageReading], weights: dict[str, float] | 
             if isinstance(prior, TypePrior):  # a clock time without the day it runs into
                 lo, hi = prior.tightened(s.text)
                 s = replace(s, start=s.start + lo, end=s.start + hi)
-            s = replace(s, end=with_abbreviation_period(r.passage.text, s.start, s.end))  # "2:47 p.m."
-            s = replace(s, end=with_unit(r.passage.text, s.start, s.end))  # "6:52 a.m.", "38.6 percent"
             if in_wire_dateline(r.passage.text, s.start, s.end):  # "DESSAN, Lusmarra (Wire) -": where it was filed
                 continue
+            # "2:47 p.m." (a dotted abbreviation's last period), "6:52 a.m.", "38.6 percent" (a number's unit)
+            s = replace(s, end=with_unit(r.passage.text, s.start,
+                                         with_abbreviation_period(r.passage.text, s.start, s.end)))
             if prior is not None:
                 evidence += prior(s.text)
             j = judge(r.passage, s.start, s.end) if judge is not None else Judgement(0.0, None, None)
