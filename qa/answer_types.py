@@ -9,7 +9,10 @@ date ("November 7", "Thursday"). "What time period", "what time of day", "during
 number with a unit of length ("146 km", "435 miles", "25-foot", "a few hundred feet"); asked "How deep
 was the earthquake?", the reader may answer with the magnitude. "On what date / what day" expects a
 day: a month and its day ("May 3, 2013", "12 January"), a weekday, a numeric date or a named day
-("Christmas Eve"), not "two days".
+("Christmas Eve"), not "two days". "What percentage / percent / share / proportion / fraction", "what (was the)
+turnout" and "how much of the vote" expect a share: a number with "percent", "%" or "percentage points", or a
+fraction ("half", "two-thirds", "one in five", "three out of ten"); asked "What share did Brevik receive?", the
+reader may answer with his count of votes ("3.2 million").
 """
 
 from __future__ import annotations
@@ -46,6 +49,16 @@ _DAY = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])|"
     r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{1,4}[/-]\d{1,2}[/-]\d{1,4}\b|"
     r"\b(?:christmas|easter|thanksgiving|new\s+year'?s?|independence\s+day|eve|d-day)\b",
+    re.IGNORECASE)
+
+
+_SHARE_QUESTION = re.compile(
+    r"\bwhat\s+(?:percent(?:age)?|share|proportion|fraction)\b|\bturnout\b|\bhow\s+much\s+of\s+the\s+vote\b",
+    re.IGNORECASE)
+_SHARE = re.compile(
+    r"\d\s*(?:%|percent\b|per\s?cent\b|percentage\s+points?\b|pc\b)|"
+    r"\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|majority)\b|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|\d+)\s+(?:in|out\s+of)\s+(?:\w+)\b",
     re.IGNORECASE)
 
 
@@ -97,11 +110,13 @@ class AnswerType:
 CLOCK_TIME = AnswerType(_CLOCK_QUESTION, _CLOCK, apart=_DAY)
 LENGTH = AnswerType(_LENGTH_QUESTION, _LENGTH)
 DAY = AnswerType(_DAY_QUESTION, _DAY)
-TYPES = (CLOCK_TIME, LENGTH, DAY)  # the first whose form the question has counts
+SHARE = AnswerType(_SHARE_QUESTION, _SHARE)
+TYPES = (CLOCK_TIME, LENGTH, DAY, SHARE)  # the first whose form the question has counts
 
 expects_clock_time, is_clock_time = CLOCK_TIME.expected_by, CLOCK_TIME.fits
 expects_length, is_length = LENGTH.expected_by, LENGTH.fits
 expects_day, is_day = DAY.expected_by, DAY.fits
+expects_share, is_share = SHARE.expected_by, SHARE.fits
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,13 @@ def _in_parenthesis_of(span: Span, variant: Span) -> bool:
             and "(" not in text[span.end:closing])
 
 
+def shown_text(span: Span) -> str:
+    """The span's text as an answer would show it: with a dotted abbreviation's last period and the unit a number
+    needs ("6:52 a.m.", "47.3 percent" where the reader stopped at "47.3"); what its answer type is judged on."""
+    text = span.passage.text
+    return text[span.start:with_unit(text, span.start, with_abbreviation_period(text, span.start, span.end))]
+
+
 def located_spans(reading: PassageReading, prefer: Callable[[str], bool] | None = None) -> list[tuple[Span, float]]:
     """The reader's best span at each place in a passage, with the log-odds of the place against "no answer".
 
@@ -130,7 +137,7 @@ def located_spans(reading: PassageReading, prefer: Callable[[str], bool] | None 
         # a parenthesis inside a variant of the place is part of it: "435 miles" in "700 kilometers (435 miles)"
         overlapping += [s for s in remaining if s not in overlapping
                         and any(v.start < s.start and s.end < v.end and _in_parenthesis_of(s, v) for v in within)]
-        shown = next((v for v in within if prefer is None or prefer(v.text)), within[0] if within else best)
+        shown = next((v for v in within if prefer is None or prefer(shown_text(v))), within[0] if within else best)
         located.append((shown, _log_sum_exp([s.evidence for s in overlapping])))
         remaining = [s for s in remaining if s not in overlapping]
     return located
@@ -335,7 +342,7 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     Runner-up: the best answer left out (for transparency, shown folded), if any.
     ``exclusive`` (the question names a day, ``qa.timing.TimeScorer.exclusive``): an answer whose date
     contradicts the question's is never an answer, only another event."""
-    if prior is not None and not any(prior(sp.text) == 0 for r in readings for sp in r.spans):
+    if prior is not None and not any(prior(shown_text(sp)) == 0 for r in readings for sp in r.spans):
         prior = None  # no span of the expected type was read: the type reorders, it never silences an answer
     ranked = group_answers(candidates_from(readings, weights, scale, judge, prior))
     eligible = [a for a in ranked if not (exclusive and a.time_match is False)]

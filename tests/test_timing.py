@@ -383,3 +383,26 @@ def test_a_wire_dateline_is_where_the_story_was_filed_not_an_answer():
                                    Span(p, *span_of(p, "MV Gannet Point"), 0.6, 3.0)))]
     [answer], _ = assemble(readings, 0.0, 1)
     assert answer.text == "MV Gannet Point"
+
+
+def test_a_share_question_expects_a_percentage_or_a_fraction():
+    from qa.answer_types import expects_share, is_share, type_prior
+    from qa.answers import assemble_all
+
+    for q in ("What share of the vote did Brevik win?", "What was the turnout?", "What percentage of farmland grows wheat?",
+              "What percent of households reported a loss?", "How much of the vote did the party get?",
+              "What proportion did detached homes rise?"):
+        assert expects_share(q), q
+    for q in ("How many votes did Brevik get?", "How much did the repairs cost?", "What was the result?"):
+        assert not expects_share(q), q
+    for share in ("38.6 percent", "52.7%", "22 per cent", "5 percentage points", "over half", "two-thirds",
+                  "one in five", "three out of ten", "27-30%"):
+        assert is_share(share), share
+    for other in ("3.2 million", "two five-year terms", "61", "Joakim Brevik", "1,200 votes"):
+        assert not is_share(other), other
+    prior = type_prior("What share of the vote did Brevik receive?", 6.0)
+    p = passage("vote.txt", "Dessan\n\nBrevik received 3.2 million votes, or 47.3 percent, in the run-off.\n", "2026-06-01")
+    both = [PassageReading(p, (Span(p, *span_of(p, "3.2 million"), 0.6, 3.0), Span(p, *span_of(p, "47.3"), 0.3, 1.5)))]
+    assert assemble_all(both, 0.1, 1, prior=prior)[0][0].text == "47.3 percent"  # the type, and the number's unit
+    alone = [PassageReading(p, (Span(p, *span_of(p, "3.2 million"), 0.6, 3.0),))]
+    assert assemble_all(alone, 0.1, 1, prior=prior)[0][0].text == "3.2 million"  # no share read: the type never silences
