@@ -1925,7 +1925,14 @@ def answer_forms(article: Article, ask: Ask) -> tuple[str, ...]:
     """The asked fact's answer forms for the article's own event that its text holds, best first."""
     keys = ask.keys or article.family.slot(ask.slot).answers
     forms = [article.event.forms[k] for k in keys]
-    return tuple(dict.fromkeys(f for f in forms if _occurs(f, article.text)))
+    # a count is also right as the bare number ("9" for "9 people": SQuAD's convention, 690 of 806 "how many
+    # <noun>" answers in its train file), and any form with what the article writes right after it: its
+    # zone ("1:31 a.m. local time") or a conversion in parentheses ("101 kilometers (63 miles)")
+    forms += [article.event.forms[f"{k}_n"] for k in keys if f"{k}_n" in article.event.forms]
+    found = [f for f in dict.fromkeys(forms) if _occurs(f, article.text)]
+    found += [m.group() for f in found for m in re.finditer(
+        rf"(?<![\w,.]){re.escape(f)}(?: local time| \([^()\n]{{1,30}}\))", article.text)]
+    return tuple(dict.fromkeys(found))
 
 
 # A day named in a question: (template, needs month-day to be unique in the family).
@@ -2014,7 +2021,7 @@ class QuestionMaker:
         common = [ask for ask in self.family.asks
                   if all(answer_forms(a, ask) for a in self.articles)]
         for ask in rng.sample(common, min(len(common), rng.choice((1, 2)))):
-            answers = [answer_forms(a, ask)[0] for a in self.articles]
+            answers = [form for a in self.articles for form in answer_forms(a, ask)]
             self._add(self._text(ask), list(dict.fromkeys(answers)),
                       [a.name for a in self.articles], None, "none")
         self._no_event_days(common or list(self.family.asks))
