@@ -91,14 +91,26 @@ _UNIT_AFTER_NUMBER = re.compile(r"[^\S\n]?(?:[ap]\.m\.?|[ap]m\b|percent(?:age po
                                 re.IGNORECASE)
 
 
+_RATE_UNIT = re.compile(r"\d[\d,.]*[^\S\n]*(?:(?:thousand|million|billion)[^\S\n]+)?(?:-[^\S\n]*)?(?:kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|"
+                        r"knots?|litres?|liters?|gallons?|barrels?|tons?|tonnes?)$", re.IGNORECASE)
+_PER_TIME = re.compile(r"[^\S\n]+(?:per|an?)[^\S\n]+(?:hour|minute|second|day|week|month|year)\b(?![^\S\n]+(?:after|before|ago|later|earlier|on|in)\b)|"
+                       r"/(?:h|hr|s|sec)\b",
+                       re.IGNORECASE)
+
+
 def with_unit(text: str, start: int, end: int) -> int:
     """``end``, moved past the unit that a number ending the span ``text[start:end]`` needs: "6:52" -> "6:52 a.m.",
-    "38.6" -> "38.6 percent" (the reader may stop at the digits). Other units ("kilometres", "people") are left
-    to the reader: how many of a counted noun is answered with the bare number."""
+    "38.6" -> "38.6 percent" (the reader may stop at the digits), and past the time a rate's unit needs:
+    "160 kilometers" -> "160 kilometers per hour", "2 million barrels" -> "2 million barrels a day". Other units
+    ("kilometres", "people") are left to the reader: how many of a counted noun is answered with the bare number."""
     if start < end <= len(text) and text[end - 1].isdigit():
         unit = _UNIT_AFTER_NUMBER.match(text, end)
         if unit:
             return with_abbreviation_period(text, start, unit.end())
+    elif start < end <= len(text) and _RATE_UNIT.search(text, start, end):
+        rate = _PER_TIME.match(text, end)
+        if rate:
+            return rate.end()
     return end
 
 

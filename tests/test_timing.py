@@ -367,6 +367,23 @@ def test_a_number_keeps_the_unit_it_needs():
     assert answer.text == "38.6 percent" and answer.citations[0].text == "38.6 percent"
 
 
+def test_a_rate_keeps_its_time():
+    from core.text import with_unit
+
+    text = ("Winds of 160 kilometers per hour hit Naha; the field pumps 2 million barrels a day at 100 km/h. "
+            "It flew 700 kilometers a day after the test, 25 miles a year ago, then 9 miles an hour.")
+    def grown(word: str) -> str:
+        start = text.index(word)
+        return text[start:with_unit(text, start, start + len(word))]
+    assert grown("160 kilometers") == "160 kilometers per hour"
+    assert grown("2 million barrels") == "2 million barrels a day"
+    assert grown("100 km") == "100 km/h"
+    assert grown("9 miles") == "9 miles an hour"
+    assert grown("700 kilometers") == "700 kilometers"  # "a day after": when, not a rate
+    assert grown("25 miles") == "25 miles"
+    assert grown("Winds") == "Winds"
+
+
 def test_a_wire_dateline_is_where_the_story_was_filed_not_an_answer():
     from core.text import in_wire_dateline
 
