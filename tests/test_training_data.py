@@ -1,6 +1,8 @@
-"""The negatives the reader is trained on really lack the answer (training itself never runs in tests)."""
+"""The negatives the reader is trained on really lack the answer, and the training job runs, saves and resumes."""
 
 from __future__ import annotations
+
+import pytest
 
 from training.negatives import ArticleNegativeMiner, without_answer_sentence
 from training.train import build_examples
@@ -71,3 +73,39 @@ def test_no_mined_negative_without_a_lexical_match():
     miner = ArticleNegativeMiner(ARTICLE)
     assert miner.closest_without_answer("What colour is the sky?", own=0, answers={"blue"}) is None
     assert ArticleNegativeMiner(ARTICLE[:1]).closest_without_answer("Valmora ships", 0, set()) is None
+
+
+@pytest.mark.integration
+def test_training_runs_saves_and_resumes_on_the_cpu(tmp_path):
+    """Two steps from the shipped reader on a tiny SQuAD file, then a resumed third: the device ``auto`` resolves to
+    what torch sees (the CPU here), the fp16 snapshot loads back, and a resumed run continues at its step."""
+    import gzip
+    import json
+
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    from training.train import TrainConfig, train, training_device
+
+    context = ("The MV Sorrel Bay struck the Hask Reef at 6:52 a.m. on Thursday. Two passengers died and 37 people "
+               "were injured. The ferry had 412 passengers and 23 crew on board.")
+    qas = [{"id": f"q{i}", "question": q, "answers": [{"text": a, "answer_start": context.index(a)}]}
+           for i, (q, a) in enumerate([("When did the ferry hit the reef?", "6:52 a.m."),
+                                       ("How many people were injured?", "37"),
+                                       ("How many crew were on board?", "23"),
+                                       ("What did the ferry strike?", "the Hask Reef")])]
+    data = {"data": [{"title": "t", "paragraphs": [{"context": context, "qas": qas}]}]}
+    squad = tmp_path / "train.json.gz"
+    with gzip.open(squad, "wt", encoding="utf-8") as f:
+        json.dump(data, f)
+    cfg = TrainConfig(train_file=str(squad), base_model="models/reader", run_dir=str(tmp_path / "run"), epochs=3.0,
+                      batch_size=2, learning_rate=1e-5, negative_ratio=0.0, save_every=1, snapshot_every=100)
+    assert training_device("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert training_device("cpu") == torch.device("cpu")
+    train(cfg, resume=False, max_steps=2)
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 2 and not (tmp_path / "run" / "final").exists()
+    final = train(cfg, resume=True)  # 4 features, batch 2, 3 epochs: 6 steps in all
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == 6
+    model = AutoModelForQuestionAnswering.from_pretrained(final)
+    assert next(model.parameters()).dtype == torch.float32 and (final / "model.safetensors").stat().st_size > 1e7

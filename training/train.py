@@ -7,7 +7,10 @@ Run ``python -m training.train --help`` (or ``citeqa train-reader --help``). The
 * the forward/backward pass runs in fp32 (``--bf16`` for bf16 autocast: on a 2-core Xeon with
   AVX-512 BF16 but no AMX, bf16 trained at 7.4 examples/s against 9.7 in fp32, same loss; on one
   with AMX, 10.4 in bf16, and 17.6 with ``--attention-dropout 0``, which lets torch's fused
-  attention kernel run);
+  attention kernel run; on an AMD EPYC with AVX2 only, bf16 is emulated: 20 steps did not finish in
+  15 minutes, and the job warns);
+* ``--device auto`` (the default) trains on a CUDA GPU when torch sees one (then use ``--bf16`` and a
+  larger ``--batch-size``), else on the CPU; weights are saved as fp16 on the CPU either way;
 * a resumable checkpoint (model, optimizer, scheduler, data order, step) is written
   atomically every ``--save-every`` steps, and ``--resume`` picks it up again;
 * a light fp16 snapshot of the weights is kept every ``--snapshot-every`` steps so the
@@ -72,6 +75,8 @@ class TrainConfig:
     # dropout on the attention probabilities; 0 lets torch run its fused attention kernel (on a 2-core
     # Xeon with AMX, bf16, real batches: 17.6 examples/s against 10.4 with the checkpoint's 0.1)
     attention_dropout: float = 0.1
+    # where the passes run: "auto" (a CUDA GPU when torch sees one, else the CPU), "cpu", "cuda", "cuda:1", ...
+    device: str = "auto"
 
 
 # ----------------------------------------------------------------------------- data
@@ -220,7 +225,7 @@ def save_snapshot(model, tokenizer, directory: Path) -> None:
     """Weights in fp16 safetensors + tokenizer: a loadable Hugging Face checkpoint."""
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    half = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    half = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
     model.save_pretrained(tmp, state_dict=half, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
     shutil.rmtree(directory, ignore_errors=True)
@@ -230,9 +235,34 @@ def save_snapshot(model, tokenizer, directory: Path) -> None:
 # ----------------------------------------------------------------------------- training
 
 
+def training_device(name: str) -> torch.device:
+    """The device ``TrainConfig.device`` names ("auto": CUDA when torch sees a GPU, else the CPU)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"--device {name}: torch sees no CUDA GPU here")
+    return device
+
+
+def cpu_has_fast_bf16() -> bool:
+    """The CPU has bf16 matrix instructions (AVX-512 BF16 or AMX); without them torch emulates bf16, and
+    a training step is several times slower than in fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return True  # not Linux: cannot tell, trust the flag
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
 
+    device = training_device(cfg.device)
+    if cfg.bf16 and device.type == "cpu" and not cpu_has_fast_bf16():
+        log.warning("--bf16 on a CPU without AVX-512 BF16 or AMX: bf16 is emulated there and training is several "
+                    "times slower than fp32 (on an AVX2-only EPYC, 20 steps did not finish in 15 minutes)")
+    log.info("device: %s", device)
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     run = Path(cfg.run_dir)
@@ -259,6 +289,7 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
 
     model = AutoModelForQuestionAnswering.from_pretrained(cfg.base_model, dtype=torch.float32,
                                                           attention_probs_dropout_prob=cfg.attention_dropout)
+    model.to(device)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {"params": [p for name, p in model.named_parameters() if not name.endswith(no_decay)],
@@ -272,7 +303,7 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
     step = 0
     ckpt = run / "checkpoint.pt"
     if resume and ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -297,8 +328,8 @@ def train(cfg: TrainConfig, resume: bool, max_steps: int | None = None) -> Path:
         for b_idx in range(step % steps_per_epoch, len(batches)):
             if step >= limit:
                 break
-            batch = collate(features, batches[b_idx], pad_id)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            batch = {k: v.to(device, non_blocking=True) for k, v in collate(features, batches[b_idx], pad_id).items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = model(**batch).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -341,7 +372,9 @@ def main(argv: list[str] | None = None) -> None:
                   "attention_dropout"):
         default = TrainConfig.__dataclass_fields__[field].default
         p.add_argument("--" + field.replace("_", "-"), type=type(default), default=default)
-    p.add_argument("--bf16", action="store_true", help="bf16 autocast (slower than fp32 on CPUs without AMX)")
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast (on a GPU; on a CPU only with AVX-512 BF16 or "
+                   "AMX: elsewhere it is emulated and several times slower than fp32)")
+    p.add_argument("--device", default="auto", help="auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda")
     p.add_argument("--resume", action="store_true", help="continue from <run-dir>/checkpoint.pt")
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (timing runs)")
     args = p.parse_args(argv)
@@ -358,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
                       removed_sentence_ratio=args.removed_sentence_ratio,
                       mined_negative_ratio=args.mined_negative_ratio, seed=args.seed, save_every=args.save_every,
                       snapshot_every=args.snapshot_every, threads=args.threads, bf16=args.bf16,
-                      attention_dropout=args.attention_dropout)
+                      attention_dropout=args.attention_dropout, device=args.device)
     train(cfg, resume=args.resume, max_steps=args.max_steps)
 
 
