@@ -351,6 +351,12 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
                  and len(a.text.split()) <= ALTERNATIVE_MAX_WORDS and (
                  a.score >= ALTERNATIVE_RELATIVE * passing[0].score or far_apart(a.event_date, passing[0].event_date))
                  ][:max_answers]
+    if prior is not None and len(confident) > 1 and prior(confident[0].text) != 0:
+        # the first answer is not of the expected type but a confident alternative is ("Thursday", then "6:52 a.m."
+        # for "At what time ..."): the alternative, of the same event, comes first
+        typed = next((a for a in confident[1:] if not far_apart(a.event_date, confident[0].event_date)), None)
+        if typed is not None:
+            confident = [typed] + [a for a in confident if a is not typed]
     floor = max(threshold, OTHER_EVENT_RELATIVE * confident[0].score if confident else threshold)
     others = sorted((replace(a, score=a.reader_score) for a in ranked if a.time_match is False
                      and a not in confident and a.reader_score is not None and a.reader_score >= floor),

@@ -423,3 +423,16 @@ def test_a_share_question_expects_a_percentage_or_a_fraction():
     assert assemble_all(both, 0.1, 1, prior=prior)[0][0].text == "47.3 percent"  # the type, and the number's unit
     alone = [PassageReading(p, (Span(p, *span_of(p, "3.2 million"), 0.6, 3.0),))]
     assert assemble_all(alone, 0.1, 1, prior=prior)[0][0].text == "3.2 million"  # no share read: the type never silences
+
+
+def test_a_confident_alternative_of_the_expected_type_comes_first():
+    from qa.answer_types import type_prior
+    from qa.answers import assemble_all
+
+    prior = type_prior("At what time did the ferry run aground?", 6.0)
+    p = passage("ferry.txt", "Dessan\n\nThe ferry ran aground on Thursday. It struck the reef at 6:52 a.m. in fog.\n",
+                "2026-03-12")
+    readings = [PassageReading(p, (Span(p, *span_of(p, "Thursday"), 0.6, 12.0), Span(p, *span_of(p, "6:52 a.m."), 0.3, 4.0)))]
+    answers = assemble_all(readings, 0.1, 3, prior=prior)[0]
+    assert [a.text for a in answers][:2] == ["6:52 a.m.", "Thursday"]
+    assert [a.text for a in assemble_all(readings, 0.1, 3)[0]][0] == "Thursday"  # no type asked: the reader's order
