@@ -3,7 +3,11 @@
 A question's time (``qa.question_time``: "on November 7", "in October 2024", "latest") is compared
 with the time of each candidate answer, which is dated by the first of:
 
-1. a time expression in the same sentence as the answer, in its passage (``passage`` tags);
+1. a time expression in the same sentence as the answer, in its passage (``passage`` tags), unless it
+   dates what the answer is compared with: one after "than in/on/last...", "compared with" or "up/down
+   from" following the answer ("Turnout rose to 66.8 percent, higher than in the first round three weeks
+   ago": the turnout is not three weeks old), or one right after "than", "since", "versus" ("Since 2019,
+   staff grew to 500");
 2. the article's publication date, taken as the window of the three days up to it (news reports
    what happened that day or the days before);
 3. the nearest dated expression before the answer in its passage, or inherited from earlier in
@@ -73,6 +77,25 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return (breaks[-1] if breaks else lo), (following.start() if following else hi)
 
 
+# words after which a time dates what the answer is compared with, not the answer: anywhere between the answer
+# and the time ("higher than in the first round three weeks ago"; not the quantifier "more than 300")...
+_COMPARED_AFTER = re.compile(r"\b(?:than\s+(?:in|on|at|during|last|a\s+year|the\s+same|before|previously)\b|"
+                             r"compared\s+(?:with|to)\b|(?:up|down)\s+from\b)", re.IGNORECASE)
+# ... or right before the time, wherever it is ("since 2019", "than on May 10", "versus last year")
+_REFERENCE_JUST_BEFORE = re.compile(r"\b(?:than|since|compared\s+(?:with|to)|(?:up|down)\s+from|versus|vs\.)"
+                                    r"(?:\s+(?:in|on|at|during|the|a|an|its|their|that\s+of))*\s*$", re.IGNORECASE)
+
+
+def _dates_a_comparison(text: str, end: int, tag_start: int, tag_text: str) -> bool:
+    """True when the time ``tag_text`` at ``text[tag_start:]`` dates what the span ending at ``text[end]`` is
+    compared with ("than in the first round three weeks ago", "up from 5 percent a year earlier", "since 2019")."""
+    if tag_text.lower().startswith(("since ", "than ")):
+        return True
+    if tag_start >= end and _COMPARED_AFTER.search(text, end, tag_start):
+        return True
+    return bool(_REFERENCE_JUST_BEFORE.search(text, max(0, tag_start - 40), tag_start))
+
+
 def dating_tag(passage: Passage, start: int, end: int) -> TimeTag | None:
     """The tag that best dates the span ``passage.text[start:end]`` (see the module docstring)."""
     lo, hi = _sentence_bounds(passage.text, start, end)
@@ -80,7 +103,8 @@ def dating_tag(passage: Passage, start: int, end: int) -> TimeTag | None:
     article = next((t for t in passage.times if t.source == "article"), None)
     local = [t for t in passage.times if t.source == "passage" and passage.start + lo <= t.start and
              t.end <= passage.start + hi and not (t.start < at_end and at_start < t.end)
-             and not (article is not None and article.year_known and _only_the_year_of(t, article))]
+             and not (article is not None and article.year_known and _only_the_year_of(t, article))
+             and not _dates_a_comparison(passage.text, end, t.start - passage.start, t.text)]
     if local:
         return min(local, key=lambda t: min(abs(t.start - at_end), abs(at_start - t.end)))
     if article is not None:

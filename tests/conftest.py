@@ -25,6 +25,16 @@ from core.settings import DEFAULT_READER_DIR, Settings  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 GOLD_DEV = REPO / "eval" / "gold" / "dev.jsonl"
+# SQuAD 1.1 (never committed): ``../shared/data/squad`` next to the checkout, or ``CITEQA_SQUAD_DIR``
+SQUAD_DIR = Path(os.environ.get("CITEQA_SQUAD_DIR", REPO.parent / "shared" / "data" / "squad"))
+
+
+def squad_file(name: str) -> Path:
+    """A SQuAD file the tests read; a clear failure (never a skip) when the data is not there."""
+    path = SQUAD_DIR / name
+    if not path.is_file():
+        pytest.fail(f"{path} not found: clone next to ../shared or set CITEQA_SQUAD_DIR", pytrace=False)
+    return path
 
 
 REAL_MODEL_FIXTURES = {"service", "embedder"}

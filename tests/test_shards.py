@@ -23,16 +23,15 @@ from qa.question_time import parse_question_time
 from qa.retrieve import HybridRetriever, ShardedRetriever
 from qa.service import QAService
 from qa.timing import passage_agreement
-from tests.conftest import REPO, SEEDS, make_settings
+from tests.conftest import SEEDS, make_settings, squad_file
 
-SQUAD_DEV = REPO.parent / "shared" / "data" / "squad" / "dev-public-v1.1.json.gz"
 QUESTIONS = ["How far did the missile fly on November 7?", "Which aircraft carrier arrived in Busan?",
              "Where was the missile launched from?", "What is the population of Pyongyang?"]
 
 
 def squad_articles(count: int) -> tuple[dict[str, str], list[str]]:
     """``count`` documents of three SQuAD dev paragraphs each, and one question of each paragraph."""
-    data = json.loads(gzip.decompress(SQUAD_DEV.read_bytes()))["data"]
+    data = json.loads(gzip.decompress(squad_file("dev-public-v1.1.json.gz").read_bytes()))["data"]
     documents, questions = {}, []
     for article in data[:count]:
         paragraphs = article["paragraphs"][:3]

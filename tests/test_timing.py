@@ -157,6 +157,24 @@ def test_a_day_without_its_year_takes_the_article_year_and_this_year_gives_way_t
     assert september.judge(p, *span_of(p, "6.3 percent")).match is False
 
 
+def test_a_time_that_dates_what_the_answer_is_compared_with_does_not_date_the_answer():
+    text = ("Dessan\n\nTurnout rose to 66.8 percent, more than five points higher than in the first round three weeks "
+            "ago, as voters who had stayed at home on May 10 came out. Since 2019, the party has grown to 40,000 "
+            "members. Revenue reached 1.1 billion euros, up from 0.9 billion euros in 2025. The ferry, carrying more "
+            "than 300 people, sank on Tuesday. It was the worst storm since March 2020, officials said on Monday.\n")
+    p = passage("runoff.txt", text, "2026-06-01")
+    assert dating_tag(p, *span_of(p, "66.8 percent")).source == "article"  # the run-off, not the first round
+    assert dating_tag(p, *span_of(p, "40,000")).source == "article"  # not 2019
+    assert dating_tag(p, *span_of(p, "1.1 billion euros")).source == "article"  # 2025 dates the 0.9 billion
+    assert dating_tag(p, *span_of(p, "0.9 billion euros")).text == "in 2025"
+    assert dating_tag(p, *span_of(p, "The ferry")).text == "on Tuesday"  # "more than 300" compares nothing
+    assert dating_tag(p, *span_of(p, "worst storm")).text == "on Monday"
+    runoff = TimeScorer(parse_question_time("What was turnout on May 31, 2026?", TODAY), 2.0, [p])
+    assert runoff.judge(p, *span_of(p, "66.8 percent")).match is True
+    nothing_that_day = TimeScorer(parse_question_time("What was turnout on May 17, 2026?", TODAY), 2.0, [p])
+    assert nothing_that_day.judge(p, *span_of(p, "66.8 percent")).match is False
+
+
 WIRE = ("Quake rattles northern Chile\nANTOFAGASTA, Chile, May 20 (Wire) -\n\nA magnitude 5.8 earthquake shook "
         "northern Chile at 11:52 p.m. on Tuesday, officials said. It was felt in Calama on May 19.\n")
 
