@@ -2,8 +2,9 @@
 
     python -m bench.latency [--squad-sample 200] [--repeats 2] [--out bench/results/latency]
 
-For every configuration — the default (onnxruntime, fp32 reader, reading in order of promise,
-top_k 8), top_k 5, top_k 8 reading every passage, and the other runtimes and reader precisions — it prints ``ask`` p50/p95 (warm,
+For every configuration — the default (onnxruntime, smoothed int8 reader, reading in order of promise,
+top_k 8), top_k 5, top_k 8 reading every passage, the fp32 and the plain (not smoothed) int8 reader, and
+the torch runtime's precisions — it prints ``ask`` p50/p95 (warm,
 answer and reading caches off, one question at a time), reader tokens read per question and the F1
 of the top answer: on the seed articles (``eval/gold/dev.jsonl``, each question ``--repeats``
 times) and on SQuAD dev-public open mode (``--squad-sample`` questions over its 1,048 paragraphs,
@@ -27,11 +28,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+PLAIN_INT8 = "<the reader without its int8 calibration>"  # a copy made at run time (see main)
+
 CONFIGS: dict[str, dict[str, Any]] = {
-    "default (onnx fp32, in order, top_k 8)": {},
+    "default (onnx int8 smoothed, in order, top_k 8)": {},
     "top_k 5": {"top_k": 5},
     "top_k 8, read all": {"read_in_order": False},
-    "onnx int8": {"reader_precision": "int8"},
+    "onnx fp32": {"reader_precision": "fp32"},
+    "onnx int8, not smoothed": {"reader_precision": "int8", "reader_model": PLAIN_INT8},
     "torch fp32": {"model_runtime": "torch"},
     "torch int8 (attention)": {"model_runtime": "torch", "reader_precision": "int8"},
     "torch bf16": {"model_runtime": "torch", "reader_precision": "bf16"},
@@ -112,20 +116,29 @@ def main(argv: list[str] | None = None) -> int:
                    help="a subset of the configurations")
     args = p.parse_args(argv)
 
+    from core.int8 import CALIBRATION_FILE
     from core.settings import Settings
     from eval.goldsets import load_gold, spread
     from eval.run import _squad_cache
     from qa.service import QAService, embedder_for, reader_for
 
     base = Settings(answer_cache_size=0, reading_cache_size=0)
-    readers: dict[tuple[str, str], Any] = {}
+    readers: dict[tuple[str, str, str], Any] = {}
     embedders: dict[str, Any] = {}
 
-    def reader(runtime: str, precision: str):
-        if (runtime, precision) not in readers:
-            readers[runtime, precision] = reader_for(base, runtime=runtime, precision=precision)
-            readers[runtime, precision].warm_up()
-        return readers[runtime, precision]
+    tmp = tempfile.TemporaryDirectory()
+    plain = Path(tmp.name) / "reader-without-int8-calibration"  # the same weights, int8 without smoothing
+    plain.mkdir()
+    for item in Path(base.reader_model).iterdir():
+        if item.name != CALIBRATION_FILE:
+            (plain / item.name).symlink_to(item.resolve())
+
+    def reader(runtime: str, precision: str, model: str | None = None):
+        model = str(plain) if model == PLAIN_INT8 else (model or base.reader_model)
+        if (runtime, precision, model) not in readers:
+            readers[runtime, precision, model] = reader_for(base, runtime=runtime, precision=precision, model=model)
+            readers[runtime, precision, model].warm_up()
+        return readers[runtime, precision, model]
 
     def embedder(runtime: str):
         if runtime not in embedders:
@@ -136,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     counter = reader("onnx", "fp32")  # counts the tokens read, in the default reader's windows
 
     corpora: dict[str, tuple[Path, Path, list]] = {}
-    tmp = tempfile.TemporaryDirectory()
     corpora["seeds"] = (args.corpus, Path(tmp.name) / "index", list(load_gold(args.gold).questions))
     if args.squad_sample > 0:
         if not SQUAD.is_file():
@@ -156,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         overrides = CONFIGS[name]
         rows[name] = {}
         for corpus, (folder, index, questions) in corpora.items():
-            settings = base.model_copy(update={"corpus_dir": folder, "index_dir": index, **overrides})
+            settings = base.model_copy(update={"corpus_dir": folder, "index_dir": index,
+                                               **{k: v for k, v in overrides.items() if k != "reader_model"}})
             service = QAService(settings, embedder=embedder(settings.model_runtime),
-                                reader=reader(settings.model_runtime, settings.reader_precision))
+                                reader=reader(settings.model_runtime, settings.reader_precision,
+                                              overrides.get("reader_model")))
             service.build_index()
             service.reload()
             service.ask(questions[0].question)  # warm
@@ -168,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     seed_text = " ".join(p.read_text(encoding="utf-8") for p in sorted(args.corpus.glob("*.txt")))
     paragraph = {f"{runtime} {precision}": one_paragraph_ms(reader(runtime, precision), seed_text)
                  for runtime, precision in READERS}
+    paragraph["onnx int8, not smoothed"] = one_paragraph_ms(reader("onnx", "int8", PLAIN_INT8), seed_text)
     tmp.cleanup()
     record = {"configs": rows, "reader_one_256_token_paragraph_ms": paragraph, "cpu_threads": os.cpu_count(),
               "squad_sample": args.squad_sample, "seed_repeats": args.repeats}

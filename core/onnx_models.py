@@ -2,7 +2,8 @@
 
 A model folder (the reader's Hugging Face checkpoint, the embedder's sentence-transformers
 folder) is exported once with torch (``torch.onnx.export``), optionally quantized to int8 with
-onnxruntime's dynamic quantization, and cached under ``cache_dir`` by the sha256 of its weights:
+onnxruntime's dynamic quantization (smoothed first when the folder holds activation ranges,
+``core.int8``), and cached under ``cache_dir`` by the sha256 of its weights:
 new weights get a new file, and a half-written export is never seen (written beside, then renamed).
 Later starts load the cached file with onnxruntime alone, which imports in a fraction of the time
 torch + transformers take (see README, start-up).
@@ -27,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from core.files import fsync_dir
+from core.int8 import CALIBRATION_FILE, Int8Calibration, fp32_nodes, smooth_graph
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,11 @@ def cached_onnx(model_dir: str | Path, kind: Kind, int8: bool, cache_dir: str | 
         raise FileNotFoundError(f"model folder not found: {folder}")
     cache = Path(cache_dir)
     fp32 = cache / f"{kind}-{weights_digest(folder)}.onnx"
-    target = fp32.with_name(f"{fp32.stem}-int8.onnx") if int8 else fp32
+    calibration = folder / CALIBRATION_FILE if int8 else None
+    if calibration is not None and not calibration.is_file():
+        calibration = None  # plain int8: no activation ranges measured for this model
+    suffix = "-int8" + (f"s-{_file_digest(calibration)}" if calibration is not None else "")
+    target = fp32.with_name(f"{fp32.stem}{suffix}.onnx") if int8 else fp32
     if target.is_file():
         return target
     with _export_lock:
@@ -66,9 +72,14 @@ def cached_onnx(model_dir: str | Path, kind: Kind, int8: bool, cache_dir: str | 
             log.info("exporting %s %s to ONNX (once; cached in %s)", kind, folder, cache)
             _export(folder, kind, fp32)
         if int8:
-            log.info("quantizing %s to int8", fp32.name)
-            _quantize(fp32, target)
+            log.info("quantizing %s to int8%s", fp32.name, " (smoothed)" if calibration is not None else "")
+            _quantize(fp32, target, Int8Calibration.load(calibration) if calibration is not None else None)
     return target
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()[:12]
 
 
 def _export(folder: Path, kind: Kind, target: Path) -> None:
@@ -97,12 +108,25 @@ def _export(folder: Path, kind: Kind, target: Path) -> None:
                           opset_version=OPSET, dynamo=False)
 
 
-def _quantize(source: Path, target: Path) -> None:
-    """int8 weights (one scale per output channel), activations quantized per call (dynamic)."""
+def _quantize(source: Path, target: Path, calibration: Int8Calibration | None = None) -> None:
+    """int8 weights (one scale per output channel), activations quantized per call (dynamic); with a
+    ``calibration``, the activations' outlier channels are first moved into the weights (``core.int8``)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _written_beside(target) as tmp:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        if calibration is None:
+            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+            return
+        import onnx
+
+        smoothed = tmp.with_name(f"{tmp.name}.smoothed.onnx")
+        try:
+            graph = smooth_graph(onnx.load(str(source)), calibration)
+            onnx.save(graph, str(smoothed))
+            quantize_dynamic(str(smoothed), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                             nodes_to_exclude=fp32_nodes(graph, calibration))
+        finally:
+            smoothed.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

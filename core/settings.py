@@ -104,9 +104,11 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Field(Path(".citeqa/models"), description="where the exported ONNX models are cached "
                                   "(by the sha256 of the weights)")
     reader_precision: Literal["fp32", "int8", "bf16"] = Field(
-        "fp32", description="reader arithmetic: fp32; int8 (onnx: all matrix products int8, weights per channel; "
-        "torch: the attention layers only, readings then depend slightly on batch-mates); bf16 (torch only; "
-        "autocast: slower than fp32 on CPUs without AMX)")
+        None, description="reader arithmetic; default int8 with onnx, fp32 with torch. int8 (onnx: every weighted "
+        "matrix product int8, weights per channel, activation outliers first moved into the weights with the "
+        "ranges in the reader folder's int8_calibration.json; torch: the attention layers only, readings then "
+        "depend slightly on batch-mates); fp32 (as trained); bf16 (torch only; autocast: slower than fp32 on CPUs "
+        "without AVX-512 BF16 or AMX)", validate_default=False)
     embedder_precision: Literal["fp32", "int8"] = Field(
         "fp32", description="embedder arithmetic (onnx only): int8 quantizes its matrix products (faster indexing); "
         "an index is tied to the precision that built it (another one rebuilds it)")
@@ -135,6 +137,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _precision_fits_runtime(self) -> "Settings":
+        if self.reader_precision is None:  # the default: int8 where it is smoothed and fast (onnx), else fp32
+            self.reader_precision = "int8" if self.model_runtime == "onnx" else "fp32"
         if self.model_runtime == "onnx" and self.reader_precision == "bf16":
             raise ValueError("reader_precision bf16 needs model_runtime torch (onnx runs fp32 or int8)")
         if self.model_runtime == "torch" and self.embedder_precision == "int8":

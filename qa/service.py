@@ -55,10 +55,10 @@ def embedder_for(settings: Settings) -> Embedder:
 def reader_for(settings: Settings, **overrides) -> TransformersReader:
     """The reader the settings describe (not loaded yet); ``overrides`` replace its arguments."""
     s = settings
-    arguments = dict(max_seq_len=s.max_seq_len, doc_stride=s.doc_stride, max_answer_len=s.max_answer_len,
+    arguments = dict(model=s.reader_model, max_seq_len=s.max_seq_len, doc_stride=s.doc_stride, max_answer_len=s.max_answer_len,
                      batch_size=s.reader_batch_size, threads=s.threads, precision=s.reader_precision,
                      runtime=s.model_runtime, cache_dir=s.model_cache_dir)
-    return TransformersReader(s.reader_model, **{**arguments, **overrides})
+    return TransformersReader(**{**arguments, **overrides})
 
 
 class QAService:

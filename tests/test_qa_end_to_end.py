@@ -207,14 +207,15 @@ def test_reading_in_order_reads_less_and_answers_the_same(service, settings):
 def test_the_int8_reader_agrees_with_fp32(service, settings, runtime):
     from qa.service import reader_for
 
-    int8 = reader_for(settings, precision="int8", runtime=runtime)
+    fp32, int8 = (reader_for(settings, precision=p, runtime=runtime) for p in ("fp32", "int8"))
+    fp32.warm_up()
     int8.warm_up()
-    assert service.reader.precision == "fp32"
+    assert service.reader.precision == ("int8" if settings.model_runtime == "onnx" else "fp32")  # the default
     same = 0
     questions = _undated_dev_questions()
     for q in questions:
         passages = list(service.ask(q).passages)
         best = lambda readings: max(((s.text, s.score) for r in readings for s in r.spans), key=lambda x: x[1],
                                     default=(None, 0.0))[0]
-        same += best(service.reader.read(q, passages)) == best(int8.read(q, passages))
+        same += best(fp32.read(q, passages)) == best(int8.read(q, passages))
     assert same >= 0.85 * len(questions), f"{same}/{len(questions)}"
