@@ -22,6 +22,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -172,13 +173,41 @@ class OnnxModel:
     def __init__(self, path: Path, threads: int = 0, one_thread_when_busy: bool = False) -> None:
         self.path = path
         self._session = _session(path, threads)
-        self._single = (_session(path, 1) if one_thread_when_busy and threads == 0 and (os.cpu_count() or 1) > 1
-                        else None)
+        cores = os.cpu_count() or 1
+        self._single = _session(path, 1) if one_thread_when_busy and threads == 0 and cores > 1 else None
+        # run_many: one one-thread session per core (at most 4), the first being _single
+        self._spread = ([self._single] + [_session(path, 1) for _ in range(min(cores, 4) - 1)]
+                        if self._single is not None else [])
+        self._pool: ThreadPoolExecutor | None = None
         self._running = 0
         self._lock = threading.Lock()
 
+    def run_many(self, feeds: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[list[np.ndarray]]:
+        """``run`` of each ``(input_ids, attention_mask, token_type_ids)``, in order. When nothing else is running
+        (and one-thread sessions are kept), the runs are spread over one one-thread session per core instead of
+        one after another on the shared pool: small products keep two cores busier that way (a reader window of
+        ~180 tokens, int8, 2 cores: 6.1 against 7.3-10 ms a window). Each run's numbers are the same either way."""
+        if len(self._spread) < 2 or len(feeds) < 2:
+            return [self.run(*f) for f in feeds]
+        with self._lock:
+            alone = self._running == 0
+            self._running += 1
+        try:
+            if not alone:
+                return [self._single.run(None, _feed(*f)) for f in feeds]
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(len(self._spread), thread_name_prefix="onnx-run")
+            share = len(self._spread)
+            parts = [self._pool.submit(lambda session, mine: [session.run(None, _feed(*f)) for f in mine],
+                                       session, feeds[k::share]) for k, session in enumerate(self._spread)]
+            done = [part.result() for part in parts]
+            return [done[i % share][i // share] for i in range(len(feeds))]
+        finally:
+            with self._lock:
+                self._running -= 1
+
     def run(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray) -> list[np.ndarray]:
-        feeds = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+        feeds = _feed(input_ids, attention_mask, token_type_ids)
         if self._single is None:
             return self._session.run(None, feeds)
         with self._lock:
@@ -189,6 +218,10 @@ class OnnxModel:
         finally:
             with self._lock:
                 self._running -= 1
+
+
+def _feed(input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray) -> dict[str, np.ndarray]:
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
 
 
 def _session(path: Path, threads: int):

@@ -171,6 +171,12 @@ def quantized(model):
 
 
 Logits = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+ManyLogits = Callable[[Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]], list[tuple[np.ndarray, np.ndarray]]]
+
+
+def one_by_one(logits: Logits) -> ManyLogits:
+    """``logits`` applied to each batch in turn."""
+    return lambda batches: [logits(*batch) for batch in batches]
 
 
 def torch_logits(model_dir: str, precision: str, threads: int) -> Logits:
@@ -193,16 +199,15 @@ def torch_logits(model_dir: str, precision: str, threads: int) -> Logits:
     return logits
 
 
-def onnx_logits(model_dir: str, precision: str, threads: int, cache_dir: Path) -> Logits:
-    """Start and end logits of a padded batch, computed by onnxruntime."""
+def onnx_logits(model_dir: str, precision: str, threads: int, cache_dir: Path) -> ManyLogits:
+    """Start and end logits of padded batches, computed by onnxruntime (spread over the cores when alone)."""
     from core.onnx_models import OnnxModel, cached_onnx
 
     model = OnnxModel(cached_onnx(model_dir, "reader", precision == "int8", cache_dir), threads,
                       one_thread_when_busy=True)
 
-    def logits(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        start, end = model.run(ids, mask, types)[:2]
-        return start, end
+    def logits(batches: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(out[0], out[1]) for out in model.run_many(batches)]
 
     return logits
 
@@ -242,7 +247,7 @@ class TransformersReader:
         self.precision = precision
         self.runtime = runtime
         self.cache_dir = Path(cache_dir)
-        self._logits: Logits | None = None
+        self._logits: ManyLogits | None = None
         self._windows: WindowTokenizer | None = None
         self._lock = threading.Lock()
         self._calibration = load_calibration(model)
@@ -267,9 +272,9 @@ class TransformersReader:
             if self.runtime == "onnx":
                 self._logits = onnx_logits(self.model_name, self.precision, self.threads, self.cache_dir)
             else:
-                self._logits = torch_logits(self.model_name, self.precision, self.threads)
+                self._logits = one_by_one(torch_logits(self.model_name, self.precision, self.threads))
 
-    def _require(self) -> tuple[Logits, WindowTokenizer]:
+    def _require(self) -> tuple[ManyLogits, WindowTokenizer]:
         if self._logits is None or self._windows is None:
             raise RuntimeError("TransformersReader.warm_up() must be called before read()")
         return self._logits, self._windows
@@ -285,9 +290,9 @@ class TransformersReader:
         rows = encoded.input_ids
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         logits: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(rows)
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo:lo + self.batch_size]
-            s, e = logits_of(*padded([rows[i] for i in idx], [encoded.type_ids[i] for i in idx]))
+        groups = [order[lo:lo + self.batch_size] for lo in range(0, len(order), self.batch_size)]
+        outputs = logits_of([padded([rows[i] for i in idx], [encoded.type_ids[i] for i in idx]) for idx in groups])
+        for idx, (s, e) in zip(groups, outputs):
             for row, i in enumerate(idx):
                 n = len(rows[i])
                 logits[i] = (s[row, :n], e[row, :n])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -162,4 +163,35 @@ def test_a_run_started_while_another_runs_gives_the_same_logits(settings):
     for t in threads:
         t.join()
     assert all(np.array_equal(r[0], alone[0]) and np.array_equal(r[1], alone[1]) for r in results)
+    assert model._running == 0
+
+
+@pytest.mark.parametrize("int8", [True, False])
+def test_windows_spread_over_the_cores_give_the_logits_of_one_at_a_time(settings, int8):
+    """A lone question's windows run on one one-thread session per core (OnnxModel.run_many); each window's
+    numbers are those of the shared session, alone or while other questions are read."""
+    import threading
+
+    from core.onnx_models import OnnxModel, padded
+    from qa.windows import WindowTokenizer
+    from pathlib import Path
+
+    model = OnnxModel(cached_onnx(reader_model_path(), "reader", int8, settings.model_cache_dir), threads=0,
+                      one_thread_when_busy=True)
+    assert len(model._spread) == min(os.cpu_count() or 1, 4)
+    windows = WindowTokenizer(Path(reader_model_path()) / "tokenizer.json", 256, 128, 64)
+    encoded = windows.encode("How far did the missile fly?", seed_texts())
+    feeds = [padded([ids], [types]) for ids, types in zip(encoded.input_ids, encoded.type_ids)]
+    assert len(feeds) >= 5
+    one_at_a_time = [model._session.run(None, dict(zip(("input_ids", "attention_mask", "token_type_ids"), f)))
+                     for f in feeds]
+    results: list = [None] * 3
+    threads = [threading.Thread(target=lambda k=k: results.__setitem__(k, model.run_many(feeds))) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for spread in [model.run_many(feeds), *results]:
+        assert len(spread) == len(feeds)
+        assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(spread, one_at_a_time))
     assert model._running == 0
