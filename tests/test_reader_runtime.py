@@ -52,7 +52,7 @@ def test_windows_are_the_ones_transformers_makes():
 def readers(settings):
     from qa.service import reader_for
 
-    onnx, torch = reader_for(settings, runtime="onnx", precision="fp32"), reader_for(settings, runtime="torch")
+    onnx, torch = (reader_for(settings, runtime=r, precision="fp32") for r in ("onnx", "torch"))
     onnx.warm_up()
     torch.warm_up()
     return onnx, torch
