@@ -55,6 +55,7 @@ class Int8Calibration:
     measured_on: str = ""
     notes: dict = field(default_factory=dict)
     fp32_modules: tuple[str, ...] = ()  # products left in fp32 (the few whose int8 error remains largest)
+    weights: str = ""  # core.onnx_models.weights_digest of the model measured ("" = not recorded)
 
     @classmethod
     def load(cls, path: str | Path) -> Int8Calibration:
@@ -67,11 +68,11 @@ class Int8Calibration:
         if not 0.0 <= alpha <= 1.0 or not ranges:
             raise ValueError(f"{path}: alpha must be in [0, 1] and ranges must not be empty")
         return cls(ranges, alpha, data.get("measured_on", ""), data.get("notes", {}),
-                   tuple(data.get("fp32_modules", ())))
+                   tuple(data.get("fp32_modules", ())), str(data.get("weights", "")))
 
     def save(self, path: str | Path) -> None:
-        head = {"alpha": self.alpha, "fp32_modules": list(self.fp32_modules), "measured_on": self.measured_on,
-                "notes": self.notes}
+        head = {"alpha": self.alpha, "fp32_modules": list(self.fp32_modules), "weights": self.weights,
+                "measured_on": self.measured_on, "notes": self.notes}
         lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in head.items()]
         ranges = [f"  {json.dumps(name)}: {json.dumps([float(f'{v:.4g}') for v in values])}"
                   for name, values in sorted(self.ranges.items())]

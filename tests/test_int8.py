@@ -156,3 +156,22 @@ def test_products_named_fp32_stay_fp32_and_the_others_become_int8(tmp_path):
     x = rng.normal(size=(3, 4)).astype(np.float32)
     for got, want in zip(_run(onnx.load(str(target)), x), _run(onnx.load(str(source)), x)):
         assert np.abs(got - want).max() <= 0.05 * np.abs(want).max()  # int8: close, not equal
+
+
+def test_ranges_are_used_only_for_the_weights_they_were_measured_on(tmp_path, caplog):
+    from core.onnx_models import int8_calibration_of, weights_digest
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    (folder / "model.safetensors").write_bytes(b"weights one")
+    assert int8_calibration_of(folder) is None  # none measured: plain int8, with a warning that says how
+    assert "training.int8_calibration" in caplog.text
+    path = folder / CALIBRATION_FILE
+    Int8Calibration({"head": np.ones(2)}, weights=weights_digest(folder)).save(path)
+    assert int8_calibration_of(folder) == path
+    (folder / "model.safetensors").write_bytes(b"weights two")  # retrained: the ranges no longer fit
+    assert int8_calibration_of(folder) is None
+    assert "other weights" in caplog.text
+    Int8Calibration({"head": np.ones(2)}).save(path)  # no digest recorded: trusted
+    assert int8_calibration_of(folder) == path

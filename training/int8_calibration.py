@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from core.int8 import CALIBRATION_FILE, DEFAULT_ALPHA, Int8Calibration, activation_ranges
-from core.onnx_models import cached_onnx, padded
+from core.onnx_models import cached_onnx, padded, weights_digest
 from qa.windows import WindowTokenizer
 
 
@@ -37,7 +37,8 @@ def calibration_feeds(squad_file: Path, tokenizer: WindowTokenizer, windows: int
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.int8_calibration", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="models/reader", help="reader checkpoint folder (the file is written into it)")
+    p.add_argument("--model", default="models/reader", help="reader checkpoint folder")
+    p.add_argument("--out", default=None, help="where to write the ranges (default: <model>/int8_calibration.json)")
     p.add_argument("--squad", default="../shared/data/squad/train-v1.1.json.gz", help="SQuAD 1.1 train file")
     p.add_argument("--windows", type=int, default=256, help="calibration windows (question + paragraph)")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
@@ -59,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.fp32) - set(ranges)
     if unknown:
         p.error(f"--fp32: no such product in the reader: {', '.join(sorted(unknown))}")
-    target = model / CALIBRATION_FILE
+    target = Path(args.out) if args.out else model / CALIBRATION_FILE
     Int8Calibration(ranges, args.alpha, measured_on=f"{squad.name}: {args.windows} reader windows (question + "
                     f"paragraph, first window) drawn with seed {args.seed}; python -m training.int8_calibration",
+                    weights=weights_digest(model),
                     notes={"rule": "s = max|x| ** alpha / max|w| ** (1 - alpha), per input channel (core/int8.py)"},
                     fp32_modules=tuple(args.fp32)).save(target)
     print(f"wrote {target}: {len(ranges)} products, alpha {args.alpha}")
