@@ -5,7 +5,7 @@
 For every configuration — the default (onnxruntime, smoothed int8 reader, reading in order of promise,
 top_k 8), top_k 5, top_k 8 reading every passage, the fp32 and the plain (not smoothed) int8 reader, and
 the torch runtime's precisions — it prints ``ask`` p50/p95 (warm,
-answer and reading caches off, one question at a time), reader tokens read per question and the F1
+answer and reading caches off, one question at a time, the configurations interleaved question by question), reader tokens read per question and the F1
 of the top answer: on the seed articles (``eval/gold/dev.jsonl``, each question ``--repeats``
 times) and on SQuAD dev-public open mode (``--squad-sample`` questions over its 1,048 paragraphs,
 the index the evaluation built under ``.citeqa/eval-cache``). Also one 256-token paragraph read
@@ -49,23 +49,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(service, questions, repeats: int, counter) -> dict[str, float]:
+def measure(services: dict[str, Any], questions, repeats: int, counter) -> dict[str, dict[str, float]]:
+    """Every service asked every question ``repeats`` times, interleaved question by question (this VM's speed
+    drifts by tens of percent over minutes: configurations measured one after another were not comparable)."""
     from core.text import f1_score, metric_max_over_ground_truths
 
-    times, tokens, f1s = [], [], []
+    times: dict[str, list[float]] = {name: [] for name in services}
+    tokens: dict[str, list[int]] = {name: [] for name in services}
+    f1s: dict[str, list[float]] = {name: [] for name in services}
     for _ in range(repeats):
         for q in questions:
-            t = time.perf_counter()
-            result = service.ask(q.question)
-            times.append((time.perf_counter() - t) * 1000)
-            read = list(result.passages[:result.passages_read])
-            tokens.append(counter.encode(q.question, read).tokens if read else 0)  # reader windows' tokens
-            if q.answerable:
-                prediction = result.answers[0].text if result.answers else None
-                f1s.append(metric_max_over_ground_truths(f1_score, prediction, q.answers) if prediction else 0.0)
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1),
-            "tokens_read": round(statistics.mean(tokens), 1), "f1": round(100 * statistics.mean(f1s), 2) if f1s else None,
-            "questions": len(questions)}
+            for name, service in services.items():
+                t = time.perf_counter()
+                result = service.ask(q.question)
+                times[name].append((time.perf_counter() - t) * 1000)
+                read = list(result.passages[:result.passages_read])
+                tokens[name].append(counter.encode(q.question, read).tokens if read else 0)  # reader windows' tokens
+                if q.answerable:
+                    prediction = result.answers[0].text if result.answers else None
+                    f1s[name].append(metric_max_over_ground_truths(f1_score, prediction, q.answers) if prediction else 0.0)
+    return {name: {"p50_ms": round(statistics.median(times[name]), 1), "p95_ms": round(percentile(times[name], 0.95), 1),
+                   "tokens_read": round(statistics.mean(tokens[name]), 1),
+                   "f1": round(100 * statistics.mean(f1s[name]), 2) if f1s[name] else None,
+                   "questions": len(questions)} for name in services}
 
 
 def one_paragraph_ms(reader, text: str, repeats: int = 30) -> float:
@@ -163,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("warning: no SQuAD open-mode index yet (python -m eval.run --gold ... builds it); skipped",
                       file=sys.stderr)
 
-    rows: dict[str, dict[str, dict[str, float]]] = {}
-    for name in args.configs:
-        overrides = CONFIGS[name]
-        rows[name] = {}
-        for corpus, (folder, index, questions) in corpora.items():
+    rows: dict[str, dict[str, dict[str, float]]] = {name: {} for name in args.configs}
+    for corpus, (folder, index, questions) in corpora.items():
+        services = {}
+        for name in args.configs:
+            overrides = CONFIGS[name]
             settings = base.model_copy(update={"corpus_dir": folder, "index_dir": index,
                                                **{k: v for k, v in overrides.items() if k != "reader_model"}})
             service = QAService(settings, embedder=embedder(settings.model_runtime),
@@ -175,9 +181,13 @@ def main(argv: list[str] | None = None) -> int:
                                               overrides.get("reader_model")))
             service.build_index()
             service.reload()
-            service.ask(questions[0].question)  # warm
-            rows[name][corpus] = measure(service, questions, args.repeats if corpus == "seeds" else 1, counter)
-            print(f"{name:36s} {corpus:10s} {json.dumps(rows[name][corpus])}", file=sys.stderr, flush=True)
+            for q in questions[:3]:  # warm
+                service.ask(q.question)
+            services[name] = service
+        measured = measure(services, questions, args.repeats if corpus == "seeds" else 1, counter)
+        for name, figures in measured.items():
+            rows[name][corpus] = figures
+            print(f"{name:36s} {corpus:10s} {json.dumps(figures)}", file=sys.stderr, flush=True)
 
     seed_text = " ".join(p.read_text(encoding="utf-8") for p in sorted(args.corpus.glob("*.txt")))
     paragraph = {f"{runtime} {precision}": one_paragraph_ms(reader(runtime, precision), seed_text)
