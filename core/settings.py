@@ -103,12 +103,12 @@ class Settings(BaseSettings):
         "seconds) or torch (transformers / sentence-transformers)")
     model_cache_dir: Path = Field(Path(".citeqa/models"), description="where the exported ONNX models are cached "
                                   "(by the sha256 of the weights)")
-    reader_precision: Literal["fp32", "int8", "bf16"] = Field(
+    reader_precision: Literal["fp32", "int8", "bf16"] | None = Field(
         None, description="reader arithmetic; default int8 with onnx, fp32 with torch. int8 (onnx: every weighted "
         "matrix product int8, weights per channel, activation outliers first moved into the weights with the "
         "ranges in the reader folder's int8_calibration.json; torch: the attention layers only, readings then "
         "depend slightly on batch-mates); fp32 (as trained); bf16 (torch only; autocast: slower than fp32 on CPUs "
-        "without AVX-512 BF16 or AMX)", validate_default=False)
+        "without AVX-512 BF16 or AMX); unset = the default of the runtime")
     embedder_precision: Literal["fp32", "int8"] = Field(
         "fp32", description="embedder arithmetic (onnx only): int8 quantizes its matrix products (faster indexing); "
         "an index is tied to the precision that built it (another one rebuilds it)")

@@ -145,12 +145,15 @@ def decode_window(text: str, offsets: Sequence[tuple[int, int]], context: np.nda
 
 # Runtimes and precisions (figures: bench.latency, README):
 # onnx (the default): the checkpoint exported once to ONNX and run by onnxruntime (core.onnx_models);
-#   serving then never imports torch. fp32, or int8 (weights per output channel, activations
-#   quantized per call; each window is run on its own, so a reading never depends on batch-mates).
+#   serving then never imports torch. int8 (the default: weights per output channel, activations
+#   quantized per call after their outlier channels are moved into the weights, core.int8; each window
+#   is run on its own, so a reading never depends on batch-mates; a lone question's windows are spread
+#   over the cores, core.onnx_models.OnnxModel.run_many), or fp32.
 # torch: the checkpoint run by torch. fp32 as trained; int8 = the attention projections dynamically
 #   quantized (the feed-forward layers stay fp32: quantizing them too cost 1.8 F1 on SQuAD dev,
 #   reader mode; activations are scaled per batch, so readings depend slightly on batch-mates);
-#   bf16 = autocast, 1.7x SLOWER than fp32 on this CPU (AVX-512 BF16, no AMX).
+#   bf16 = autocast: 1.7x slower than fp32 on a Xeon with AVX-512 BF16 but no AMX (session 7), faster on
+#   the EPYC of session 16 (one 256-token paragraph: 16.4 ms against 36.2 in fp32).
 RUNTIMES = ("onnx", "torch")
 PRECISIONS = ("int8", "bf16", "fp32")
 ONNX_PRECISIONS = ("int8", "fp32")
