@@ -51,12 +51,11 @@ def weights_digest(model_dir: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def int8_calibration_of(model_dir: str | Path, calibration: str | Path | None = None, digest: str | None = None
-                        ) -> Path | None:
-    """The activation ranges that smooth ``model_dir``'s int8 (``calibration``, else the folder's own
-    ``int8_calibration.json``), or None (plain int8) when there are none or they were measured on other weights."""
+def int8_calibration_of(model_dir: str | Path, digest: str | None = None) -> Path | None:
+    """The activation ranges that smooth ``model_dir``'s int8 (the folder's ``int8_calibration.json``), or None
+    (plain int8) when there are none or they were measured on other weights than the folder's (``digest``)."""
     folder = Path(model_dir)
-    path = Path(calibration) if calibration is not None else folder / CALIBRATION_FILE
+    path = folder / CALIBRATION_FILE
     if not path.is_file():
         log.warning("no int8 activation ranges for %s (%s): its int8 is not smoothed (plain int8 cost the shipped "
                     "reader about 1 F1 on SQuAD); measure them with `python -m training.int8_calibration`, or use fp32",
@@ -69,20 +68,18 @@ def int8_calibration_of(model_dir: str | Path, calibration: str | Path | None = 
     return path
 
 
-def cached_onnx(model_dir: str | Path, kind: Kind, int8: bool, cache_dir: str | Path,
-                calibration: str | Path | None = None) -> Path:
+def cached_onnx(model_dir: str | Path, kind: Kind, int8: bool, cache_dir: str | Path) -> Path:
     """The ONNX file of ``model_dir`` (exported and cached on first use; needs torch only then). An int8 reader
-    is smoothed with ``calibration`` (default: its folder's ``int8_calibration.json``) when it fits the weights;
-    an int8 encoder only with an explicit ``calibration`` (smoothing did not bring the packaged embedder's int8
-    vectors closer to fp32: mean cosine 0.9947 plain, 0.9947 at alpha 0.7, 0.988 at 0.85)."""
+    is smoothed with its folder's ``int8_calibration.json`` when that fits the weights; an int8 encoder is plain
+    (smoothing did not bring the packaged embedder's int8 vectors closer to fp32: mean cosine 0.9947 plain,
+    0.9947 at alpha 0.7, 0.988 at 0.85)."""
     folder = Path(model_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"model folder not found: {folder}")
     cache = Path(cache_dir)
     digest = weights_digest(folder)
     fp32 = cache / f"{kind}-{digest}.onnx"
-    smooth = int8 and (calibration is not None or kind == "reader")
-    calibration = int8_calibration_of(folder, calibration, digest) if smooth else None
+    calibration = int8_calibration_of(folder, digest) if int8 and kind == "reader" else None
     suffix = "-int8" + (f"s-{file_digest(calibration)}" if calibration is not None else "")
     target = fp32.with_name(f"{fp32.stem}{suffix}.onnx") if int8 else fp32
     if target.is_file():
