@@ -89,6 +89,33 @@ def test_onnx_embedder_gives_sentence_transformers_vectors(embedder, settings):
     assert onnx.embed_passages([]).shape == (0, 384)
 
 
+@pytest.mark.parametrize("precision", ["int8", "fp32"])
+def test_a_passage_vector_does_not_depend_on_the_passages_embedded_with_it(settings, precision):
+    """The ONNX embedder runs each passage on its own (two at a time, one per core): a passage gets the
+    same vector alone, among others, or while other texts are embedded; in int8 too, whose activation scale
+    would otherwise be shared with its batch-mates (padding included)."""
+    import threading
+
+    from qa.service import embedder_for
+
+    embedder = embedder_for(settings.model_copy(update={"embedder_precision": precision}))
+    embedder.warm_up()
+    assert embedder.model_id.endswith(":int8-per-passage") == (precision == "int8")
+    texts = seed_texts() + ["Short one.", "North Korea fires missile " * 200]
+    alone = np.concatenate([embedder.embed_passages([t]) for t in texts])
+    assert np.array_equal(embedder.embed_passages(texts), alone)
+    assert np.array_equal(embedder.embed_passages(texts[::-1]), alone[::-1])
+    results: list = [None] * 3
+    threads = [threading.Thread(target=lambda k=k: results.__setitem__(k, embedder.embed_passages(texts)))
+               for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(r, alone) for r in results)
+    assert np.allclose(np.linalg.norm(alone, axis=1), 1, atol=1e-5)
+
+
 def test_an_export_is_cached_and_a_failed_one_leaves_nothing(tmp_path, settings):
     path = cached_onnx(settings.reader_model, "reader", False, settings.model_cache_dir)
     stamp = path.stat().st_mtime_ns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from index.builder import build_index
@@ -171,3 +172,32 @@ def test_one_writer_at_a_time(tmp_path):
     t.join()
     with store.writer_lock(timeout_s=1):  # free again: a waiting writer gets in
         pass
+
+
+def test_passages_cut_while_earlier_ones_are_embedded_get_their_own_vectors(settings, monkeypatch):
+    """Without a budget, ``prepare`` embeds the passages cut so far while it cuts the next sources (groups of
+    ``EMBED_GROUP``); every source gets the passages and vectors of preparing it alone, in order (the
+    product's ONNX embedder: a passage's vector does not depend on the passages embedded with it)."""
+    from index import builder
+    from index.budget import IndexingBudget
+    from index.builder import prepare
+    from qa.service import embedder_for
+
+    embedder = embedder_for(settings)
+    embedder.warm_up()
+
+    monkeypatch.setattr(builder, "EMBED_GROUP", 32)
+    from index.ingest import read_source
+
+    articles = [f.read_bytes() for f in sorted(SEEDS.glob("*.txt"))]
+    sources = [read_source(f"copy-{i:03d}.txt", articles[i % len(articles)] + f"\nCopy {i}.\n".encode())
+               for i in range(40)]
+    overlapped = prepare(sources, embedder, ChunkingParams())
+    assert sum(len(p.passages) for p in overlapped) > 8 * 32  # several groups, cut while others embed
+    one_by_one = [prepare([s], embedder, ChunkingParams(), clock=IndexingBudget(3600).start(10**6))[0]
+                  for s in sources]
+    assert [p.source.name for p in overlapped] == [s.name for s in sources]
+    for mine, alone in zip(overlapped, one_by_one):
+        assert [q.text for q in mine.passages] == [q.text for q in alone.passages]
+        assert mine.counts == alone.counts and mine.tokens == alone.tokens
+        assert np.array_equal(mine.vectors, alone.vectors)
