@@ -186,3 +186,32 @@ def test_segments_do_not_cross_removed_lines():
 def test_chunking_params_are_validated():
     with pytest.raises(ValueError, match="overlap_tokens"):
         ChunkingParams(max_tokens=50, overlap_tokens=50)
+
+
+def test_sentences_are_the_ones_pysbd_segments():
+    """``pysbd_sentences`` finds pysbd's sentences back in the text with ``str.find`` instead of one regular
+    expression per sentence: the result must be pysbd's own ``segment``, whitespace included, on news lines
+    and files, SQuAD paragraphs, and texts made to trip the search (repeated sentences, odd whitespace)."""
+    import gzip
+    import json
+
+    import pysbd
+
+    from index.chunking import pysbd_sentences
+    from tests.conftest import REPO, squad_file
+
+    reference = pysbd.Segmenter(language="en", clean=False)
+    texts = ["", " ", "a", "...", "  . . .  ", "Hi. Hi. Hi.", "Yes.  Yes.\tYes.\u00a0Yes.\u2003 No?! Yes…",
+             "Mr. Smith went to Washington D.C. on Jan. 5. He said: \"Hi.\"  ",
+             "At 12:35 p.m. local time (03:35 GMT), the U.S. said 1.5 km. St. Louis? No. 3. Yes."]
+    for folder in ("seeds", "eval/heldout/news", "eval/heldout3/news", "tests/fixtures/news"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                texts += [text, *text.splitlines()]
+    with gzip.open(squad_file("dev-public-v1.1.json.gz"), "rt", encoding="utf-8") as fh:
+        articles = json.load(fh)["data"]
+    texts += [p["context"] for article in articles[:12] for p in article["paragraphs"]]
+    assert len(texts) > 1000
+    mismatched = [t[:80] for t in texts if pysbd_sentences(t) != reference.segment(t)]
+    assert mismatched == []
