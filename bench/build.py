@@ -14,6 +14,7 @@ on 2 cores.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import shutil
@@ -25,9 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def squad_paragraphs(squad_file: Path, n: int, seed: int = 0) -> list[str]:
-    from training.train import load_squad
-
-    paragraphs = [p["context"] for article in load_squad(squad_file) for p in article["paragraphs"]]
+    """``n`` paragraphs of a SQuAD 1.1 file (gzipped JSON), a fixed random sample."""
+    with gzip.open(squad_file, "rt", encoding="utf-8") as fh:
+        articles = json.load(fh)["data"]
+    paragraphs = [p["context"] for article in articles for p in article["paragraphs"]]
     random.Random(seed).shuffle(paragraphs)
     return paragraphs[:n]
 

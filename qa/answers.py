@@ -275,8 +275,14 @@ def split_by_event(members: list[Candidate]) -> list[list[Candidate]]:
     return [sorted(g, key=lambda c: -c.score) for g in clusters]
 
 
-def group_answers(candidates: list[Candidate]) -> list[Answer]:
-    """Candidates (best first) grouped into answers, best first: one answer per fact and event."""
+def group_answers(candidates: list[Candidate], cite_floor: float = 0.0) -> list[Answer]:
+    """Candidates (best first) grouped into answers, best first: one answer per fact and event.
+
+    A place that holds the answer's words is cited only where the reader's candidate there scores at least
+    ``cite_floor`` (the no-answer threshold, from ``assemble_all``), or it is the answer's best: "Beijing"
+    read at 0.003 in "Lee called on Beijing to play a stronger role" is not a second source for "through its
+    embassy in Beijing" (0.84). Such a place is dropped, not made an answer of its own; a passage about the
+    question can still be cited by string search (``qa.corroborate``)."""
     by_text: dict[str, list[Candidate]] = {}
     for c in candidates:
         key = answer_key(c.text)
@@ -289,9 +295,10 @@ def group_answers(candidates: list[Candidate]) -> list[Answer]:
         while remaining:
             quote = _best_quote(remaining)
             cited = [(m, _cite(m, quote)) for m in remaining]
-            citations = tuple(sorted((cit for _, cit in cited if cit is not None), key=lambda x: (x.file, x.start)))
-            holders = [m for m, cit in cited if cit is not None]
-            top = max(holders, key=lambda m: m.score)
+            top = max((m for m, cit in cited if cit is not None), key=lambda m: m.score)
+            kept = [(m, cit) for m, cit in cited if cit is not None and (m is top or m.score >= cite_floor)]
+            citations = tuple(sorted((cit for _, cit in kept), key=lambda x: (x.file, x.start)))
+            holders = [m for m, _ in kept]
             answers.append(Answer(text=quote, score=top.score, citations=citations, event_date=top.event_date,
                                   time_match=top.time_match, reader_score=max(
                                       m.score if m.reader_score is None else m.reader_score for m in holders)))
@@ -344,7 +351,7 @@ def assemble_all(readings: list[PassageReading], threshold: float, max_answers: 
     contradicts the question's is never an answer, only another event."""
     if prior is not None and not any(prior(shown_text(sp)) == 0 for r in readings for sp in r.spans):
         prior = None  # no span of the expected type was read: the type reorders, it never silences an answer
-    ranked = group_answers(candidates_from(readings, weights, scale, judge, prior))
+    ranked = group_answers(candidates_from(readings, weights, scale, judge, prior), cite_floor=threshold)
     eligible = [a for a in ranked if not (exclusive and a.time_match is False)]
     passing = [a for a in eligible if a.score >= threshold]
     confident = [a for a in passing if a is passing[0] or (prior is None or prior(a.text) == 0)

@@ -286,10 +286,14 @@ class QAService:
                                                              exclusive=timing.exclusive, prior=prior)
         unread = [(r.passage, r.similarity) for r in retrieved[len(readings):]] + [(r.passage, r.similarity)
                                                                                   for r in pool]
-        if answers and unread:  # the chosen answer only: a weak alternative ("U.S.") is in every passage
-            best = max(r.similarity for r in retrieved)
-            answers = corroborate(answers[:1], unread, best, self.settings.max_citations,
-                                  judge=timing.judge) + answers[1:]
+        if answers:  # the chosen answer only: a weak alternative ("U.S.") is in every passage
+            # read passages it is not cited from are searched too (a weak reading there was no citation)
+            cited_passages = {c.passage_id for c in answers[0].citations}
+            uncited = [(r.passage, similarity.get(r.passage.id, -1.0)) for r in readings
+                       if r.passage.id not in cited_passages]
+            if uncited or unread:
+                answers = corroborate(answers[:1], uncited + unread, best_similarity, self.settings.max_citations,
+                                      judge=timing.judge) + answers[1:]
         t2 = time.perf_counter()
         cited = {c.file for a in (*answers, *others, *([runner_up] if runner_up else [])) for c in a.citations}
         return AskResult(question=question, answers=tuple(answers), no_answer=no_answer, passages=tuple(passages),

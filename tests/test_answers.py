@@ -91,6 +91,23 @@ def test_group_answers_keeps_every_citation_exact():
     assert len(answers) == 1 and answers[0].text == "700 kilometers" and len(answers[0].citations) == 2
 
 
+def test_a_place_the_reader_scores_below_the_threshold_is_no_citation():
+    """The same words read weakly elsewhere ("Beijing" in "Lee called on Beijing to ...") are not a second source
+    of the answer, nor an answer of their own; read strongly, they are."""
+    e = "Tokyo delivered a protest note to Pyongyang through its embassy in Beijing, officials said."
+    f = "During the summit, Lee called on Beijing to play a stronger role."
+    pe, pf = passage("e.txt", e, 0, len(e)), passage("f.txt", f, 0, len(f))
+    weak = [reading(pe, ("Beijing", 0.9), null=0.1), reading(pf, ("Beijing", 0.002), ("Lee", 0.01), null=0.9)]
+    answers, no_answer = assemble(weak, threshold=0.18, max_answers=5)
+    assert no_answer is None and answers[0].text == "Beijing"
+    assert [c.file for c in answers[0].citations] == ["e.txt"]
+    assert [a.text for a in group_answers(candidates_from(weak), cite_floor=0.18)].count("Beijing") == 1
+    assert [c.file for c in group_answers(candidates_from(weak))[0].citations] == ["e.txt", "f.txt"]  # no floor
+    strong = [weak[0], reading(pf, ("Beijing", 0.8), null=0.1)]
+    answers, _ = assemble(strong, threshold=0.18, max_answers=5)
+    assert [c.file for c in answers[0].citations] == ["e.txt", "f.txt"]
+
+
 def test_tidy_span_trims_punctuation_but_keeps_abbreviations():
     text = 'He said "Busan." at 12:35 p.m. in the U.S., (fine)'
     assert text[slice(*tidy_span(text, 8, 16))] == "Busan"
