@@ -201,3 +201,26 @@ def test_passages_cut_while_earlier_ones_are_embedded_get_their_own_vectors(sett
         assert [q.text for q in mine.passages] == [q.text for q in alone.passages]
         assert mine.counts == alone.counts and mine.tokens == alone.tokens
         assert np.array_equal(mine.vectors, alone.vectors)
+
+
+def test_a_source_that_fails_to_cut_stops_preparing_and_raises(monkeypatch):
+    """A failure while cutting (here the third source) reaches the caller at once; embeddings already queued
+    are cancelled rather than waited for, and nothing is returned half-prepared."""
+    from index import builder
+    from index.builder import prepare
+    from index.ingest import read_source
+    from tests.hash_embedder import HashEmbedder
+
+    articles = [f.read_bytes() for f in sorted(SEEDS.glob("*.txt"))]
+    sources = [read_source(f"copy-{i:03d}.txt", articles[i % len(articles)]) for i in range(12)]
+    monkeypatch.setattr(builder, "EMBED_GROUP", 4)
+    real_cut = builder.cut_source
+
+    def cut(source, *args, **kwargs):
+        if source.name == "copy-002.txt":
+            raise ValueError("cannot cut copy-002.txt")
+        return real_cut(source, *args, **kwargs)
+
+    monkeypatch.setattr(builder, "cut_source", cut)
+    with pytest.raises(ValueError, match="copy-002"):
+        prepare(sources, HashEmbedder(), ChunkingParams())
