@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                 report = service.build_index()
                 passages = report.passages
                 best = min(best or report.seconds, report.seconds)
-                texts = [passage.text for passage in service.store.load().passages]
+            texts = [passage.text for passage in service.store.load().passages]
             started = time.perf_counter()
             service.embedder.embed_passages(texts)
             embed_s = time.perf_counter() - started

@@ -139,11 +139,13 @@ def _prepare_overlapped(sources: list[SourceFile], embedder: Embedder, params: C
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="embed") as pool:
             group: list[Cut] = []
+            waiting = 0  # passages cut into ``group``
             for source in sources:
                 group.append(cut_source(source, embedder, params))
-                if sum(len(c[1]) for c in group) >= EMBED_GROUP:
+                waiting += len(group[-1][1])
+                if waiting >= EMBED_GROUP:
                     send(group)
-                    group = []
+                    group, waiting = [], 0
             if group:
                 send(group)
             prepared: list[PreparedSource] = []

@@ -9,8 +9,6 @@ from typing import Protocol
 
 import numpy as np
 
-
-
 PASSAGES_PER_CALL = 64  # passages handed to the cores at once (progress is updated between)
 
 
@@ -116,7 +114,7 @@ class OnnxEmbedder:
     the attention scores of a 64 x 150-token batch (64 x 12 x 150 x 150 floats) do not stay in the
     caches, and the small products of one passage keep two one-thread sessions busier than one
     two-thread session. Whole SQuAD paragraphs (~150 tokens), 2 cores: int8 155 -> 266 passages/s, fp32
-    83 -> 111 (session 17, ``bench.embedding``). In int8 a passage's activations are then quantized
+    83 -> 111; chunked passages (``python -m bench.build``): int8 214-219 -> 330-340 (session 17). In int8 a passage's activations are then quantized
     with a scale of their own, so its vector never depends on batch-mates (the model id says so: an
     index built by batches of 64 is rebuilt).
     """
